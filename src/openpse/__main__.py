@@ -1,0 +1,5 @@
+"""``python -m openpse``."""
+
+from openpse.cli import app
+
+app()

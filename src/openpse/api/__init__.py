@@ -1,0 +1,1 @@
+"""The public REST API (contract: ../shared/design/API.md)."""

@@ -1,0 +1,226 @@
+"""Documents (``/v1/comprobantes``): issue, read, download, send.
+
+The request body is read by hand rather than declared as a model, because one endpoint
+takes JSON (OpenPSE builds the XML) or XML (OpenPSE signs the client's UBL), and both
+must answer malformed input with the API's own error shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from openpse.api.deps import PrincipalDep, RuntimeDep, company_of
+from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError
+from openpse.documents import service
+from openpse.documents.states import FINAL, Estado
+from openpse.storage.tables import Comprobante, Empresa
+
+router = APIRouter(tags=["comprobantes"])
+
+_JSON_TYPES = ("application/json",)
+_XML_TYPES = ("application/xml", "text/xml")
+
+COMPROBANTE_BODY = {
+    "description": "JSON (OpenPSE calcula, construye y firma) o XML UBL sin firmar (OpenPSE firma).",
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ComprobanteIn"}},
+        "application/xml": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+class UnsupportedMedia(OpenPSEError):
+    status = 415
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _document_body(row: Comprobante, ruc: str) -> dict[str, Any]:
+    return service.to_api(row, ruc)
+
+
+@router.post(
+    "/v1/comprobantes",
+    summary="Emitir un comprobante",
+    status_code=202,
+    openapi_extra={"requestBody": COMPROBANTE_BODY},
+    responses={
+        200: {"description": "El mismo comprobante ya existía, o `espera` alcanzó un estado final"},
+        202: {"description": "Registrado y en cola; `Location` apunta al comprobante"},
+        409: {"description": "El número (o la Idempotency-Key) ya se usó con otro contenido"},
+        415: {"description": "Content-Type no soportado"},
+        422: {"description": "Errores de validación con el código de SUNAT"},
+    },
+)
+async def emitir(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    enviar: Annotated[bool, Query(description="false: solo firmar y guardar")] = True,
+    espera: Annotated[
+        int, Query(ge=0, le=60, description="Segundos a esperar la respuesta de la autoridad")
+    ] = 0,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> JSONResponse:
+    empresa: Empresa = await run_in_threadpool(company_of, runtime, principal)
+    media = _media_type(request)
+    raw = await request.body()
+    payload: Any = None
+    xml: bytes | None = None
+    if media in _JSON_TYPES:
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(Issue(Code.JSON_MALFORMADO, f"JSON mal formado: {exc}")) from exc
+        if not isinstance(payload, dict):
+            raise BadRequest(Issue(Code.JSON_MALFORMADO, "Se esperaba un objeto JSON"))
+    elif media in _XML_TYPES:
+        xml = raw
+    else:
+        raise UnsupportedMedia(
+            Issue(
+                Code.MEDIA_NO_SOPORTADO,
+                f"Content-Type '{media or '(vacío)'}' no soportado; use application/json o application/xml",
+            )
+        )
+    registered = await run_in_threadpool(
+        lambda: service.register(
+            runtime, empresa, payload=payload, xml=xml, idempotency_key=idempotency_key, enviar=enviar
+        )
+    )
+    row = registered.row
+    if espera and enviar and Estado(row.estado) not in FINAL:
+        row = await service.wait_final(runtime, empresa.id, row.id, espera)
+    final = Estado(row.estado) in FINAL
+    code = 200 if (not registered.created or (espera and final)) else 202
+    return JSONResponse(
+        _document_body(row, empresa.identificacion),
+        status_code=code,
+        headers={"Location": f"/v1/comprobantes/{row.id}"},
+    )
+
+
+@router.get("/v1/comprobantes", summary="Listar comprobantes")
+def listar(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    tipo: Annotated[str | None, Query(max_length=4)] = None,
+    serie: Annotated[str | None, Query(max_length=8)] = None,
+    estado: Annotated[Estado | None, Query()] = None,
+    desde: Annotated[dt.date | None, Query(description="Fecha de emisión desde")] = None,
+    hasta: Annotated[dt.date | None, Query(description="Fecha de emisión hasta")] = None,
+    pagina: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    tamano: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    empresa = company_of(runtime, principal)
+    query = select(Comprobante).where(Comprobante.empresa_id == empresa.id)
+    if tipo:
+        query = query.where(Comprobante.tipo == tipo)
+    if serie:
+        query = query.where(Comprobante.serie == serie)
+    if estado:
+        query = query.where(Comprobante.estado == estado.value)
+    if desde:
+        query = query.where(Comprobante.fecha_emision >= desde)
+    if hasta:
+        query = query.where(Comprobante.fecha_emision <= hasta)
+    with runtime.db.session() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(
+            query.order_by(Comprobante.creado.desc(), Comprobante.id.desc())
+            .offset((pagina - 1) * tamano)
+            .limit(tamano)
+        ).all()
+    return {
+        "items": [_document_body(r, empresa.identificacion) for r in rows],
+        "pagina": pagina,
+        "tamano": tamano,
+        "total": total,
+    }
+
+
+@router.get("/v1/comprobantes/{doc_id}", summary="Estado de un comprobante")
+async def ver(
+    doc_id: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    espera: Annotated[int, Query(ge=0, le=60)] = 0,
+) -> dict[str, Any]:
+    empresa = await run_in_threadpool(company_of, runtime, principal)
+    if espera:
+        row = await service.wait_final(runtime, empresa.id, doc_id, espera)
+    else:
+        row = await run_in_threadpool(service.get_for, runtime, empresa.id, doc_id)
+    return _document_body(row, empresa.identificacion)
+
+
+@router.get(
+    "/v1/comprobantes/{doc_id}/xml",
+    summary="XML firmado",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def descargar_xml(doc_id: str, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    empresa = company_of(runtime, principal)
+    row = service.get_for(runtime, empresa.id, doc_id)
+    return Response(
+        runtime.blobs.get(row.xml_blob),
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{row.xml_name}"'},
+    )
+
+
+@router.get(
+    "/v1/comprobantes/{doc_id}/cdr",
+    summary="Respuesta de la autoridad (CDR)",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}, "application/zip": {}}}},
+)
+def descargar_cdr(
+    doc_id: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    formato: Annotated[str, Query(pattern="^(xml|zip)$")] = "xml",
+) -> Response:
+    empresa = company_of(runtime, principal)
+    row = service.get_for(runtime, empresa.id, doc_id)
+    key = row.cdr_zip_blob if formato == "zip" else row.cdr_blob
+    if key is None:
+        raise NotFound(f"El comprobante {doc_id} aún no tiene CDR (estado {row.estado})")
+    if formato == "zip":
+        return Response(
+            runtime.blobs.get(key),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="R-{row.envio_name}"'},
+        )
+    return Response(
+        runtime.blobs.get(key),
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="R-{row.xml_name}"'},
+    )
+
+
+@router.post(
+    "/v1/comprobantes/{doc_id}/envio",
+    summary="Enviar un comprobante solo firmado o reintentar uno fallido",
+    status_code=202,
+)
+def enviar_comprobante(doc_id: str, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
+    empresa = company_of(runtime, principal)
+    row = service.get_for(runtime, empresa.id, doc_id)
+    row = service.request_send(runtime, row)
+    return JSONResponse(
+        _document_body(row, empresa.identificacion),
+        status_code=202,
+        headers={"Location": f"/v1/comprobantes/{row.id}"},
+    )

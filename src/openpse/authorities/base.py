@@ -1,0 +1,130 @@
+"""The interface between the country-neutral core and each tax authority.
+
+The core (API, documents service, jobs, store) only knows this module. An authority
+turns a request into a signed, stored-ready document (:meth:`Authority.prepare`), sends
+it (:meth:`Authority.submit`) and finds out what happened to one whose answer was lost
+(:meth:`Authority.reconcile`); both return an :class:`Outcome` that the core applies to
+the document row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpse.documents.states import Estado
+from openpse.signing.certificates import Certificate
+
+
+@dataclass(frozen=True)
+class EmpresaContext:
+    """What an authority needs to know about the issuer, secrets already decrypted."""
+
+    id: int
+    pais: str
+    identificacion: str
+    razon_social: str
+    nombre_comercial: str | None
+    direccion: dict[str, Any]
+    destino: str
+    ambiente: str
+    ose_url: str | None
+    usuario: str | None
+    clave: str | None = field(repr=False)
+    firma_algoritmo: str
+    certificate: Certificate | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A parsed, shape-valid request, before numbering and building."""
+
+    tipo: str
+    serie: str
+    numero: int | None
+    content_hash: str
+    """SHA-256 of the canonical request without its number: same content ⇔ same hash."""
+    model: Any
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A built and signed document, ready to be stored and sent."""
+
+    id: str
+    tipo: str
+    serie: str
+    numero: int
+    fecha_emision: dt.date
+    moneda: str
+    total: str
+    totales: dict[str, str]
+    cliente_tipo: str | None
+    cliente_numero: str | None
+    xml_name: str
+    xml: bytes
+    hash: str
+    envio_name: str
+    envio: bytes
+    observaciones: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored document as the sender sees it."""
+
+    id: str
+    tipo: str
+    serie: str
+    numero: int
+    hash: str
+    envio_name: str
+    envio: bytes
+    intentos: int
+    ticket: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the authority said, or that it said nothing.
+
+    ``estado`` is the next state; ``respuesta`` is what the API shows
+    (``{"codigo", "descripcion", "observaciones"}``); ``cdr``/``cdr_zip`` the
+    authority's signed answer when there is one.
+    """
+
+    estado: Estado
+    respuesta: dict[str, Any] | None = None
+    cdr: bytes | None = None
+    cdr_zip: bytes | None = None
+    ticket: str | None = None
+    detalle: str | None = None
+    """Technical detail for the event log (never shown as the authority's answer)."""
+
+
+class Authority(ABC):
+    """One tax authority (or one flavour of it, such as an OSE)."""
+
+    pais: str
+
+    @abstractmethod
+    def parse(self, payload: Any) -> Draft:
+        """Validate the shape of a JSON request; raise ValidationFailed with the authority's codes."""
+
+    @abstractmethod
+    def prepare(self, draft: Draft, numero: int, empresa: EmpresaContext, today: dt.date) -> Prepared:
+        """Apply every rule, compute totals, build and sign the document."""
+
+    @abstractmethod
+    def prepare_xml(self, xml: bytes, empresa: EmpresaContext) -> tuple[Draft, Prepared]:
+        """Sign an unsigned document that the client built itself."""
+
+    @abstractmethod
+    def submit(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
+        """Send the document; never raises for anything the authority or the network does."""
+
+    @abstractmethod
+    def reconcile(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
+        """Ask the authority what happened to a document whose answer was lost."""

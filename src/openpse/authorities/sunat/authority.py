@@ -1,0 +1,445 @@
+"""SUNAT as an :class:`~openpse.authorities.base.Authority`: facturas and boletas by sendBill.
+
+What each SUNAT answer means for the document (SUNAT reference §1.5, §3.3; greenter and
+Odoo behaviour notes):
+
+* CDR with ResponseCode 0 → aceptado, or observado when it carries notes ≥ 4000;
+* CDR or fault 2000–3999 → rechazado (the number is consumed);
+* fault 1033 ("registrado previamente") → the document is there: fetch its CDR
+  (getStatusCdr) instead of failing; 1032 → it is there, rejected or voided;
+* other faults 0100–1999 → nothing registered: retried with back-off when retrying can
+  help, ``fallido`` at once when the same bytes can never pass (zip or XML format);
+* timeout, reset, empty or unreadable answer → desconocido, reconciled by query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx2
+from lxml import etree
+from pydantic import ValidationError
+
+from openpse.authorities.base import Authority, Draft, EmpresaContext, Outcome, Prepared, Submission
+from openpse.authorities.sunat import codes, rules
+from openpse.authorities.sunat.cdr import Cdr, CdrError, parse_cdr_zip
+from openpse.authorities.sunat.endpoints import endpoints_for
+from openpse.authorities.sunat.models import ComprobanteIn
+from openpse.authorities.sunat.naming import DocumentName, zip_single
+from openpse.authorities.sunat.soap import Credentials, SoapFault, SunatSoapClient, TransportError
+from openpse.authorities.sunat.totals import DocumentTotals, LineInput, compute_document, compute_line
+from openpse.authorities.sunat.ubl import invoice as ubl
+from openpse.authorities.sunat.ubl.ns import CAC, CBC, EXT, INVOICE
+from openpse.core import xmlsafe
+from openpse.core.errors import BadRequest, Code, Issue, IssueCollector, ValidationFailed
+from openpse.core.money import round2
+from openpse.core.timeutil import now_lima
+from openpse.core.words import amount_in_words
+from openpse.documents.states import Estado
+from openpse.signing import xmldsig
+
+TOLERANCIA = Decimal("1.00")
+"""SUNAT checks every total "con una tolerancia + - 1"."""
+
+# Exceptions worth retrying: SUNAT or its authentication service was unavailable, or
+# the credentials/profile may be fixed by the issuer meanwhile.
+_RETRYABLE_EXCEPTIONS = {
+    "0100",
+    "0101",
+    "0102",
+    "0103",
+    "0104",
+    "0105",
+    "0106",
+    "0109",
+    "0110",
+    "0111",
+    "0112",
+    "0113",
+    "0125",
+    "0140",
+    "0154",
+    "1078",
+}
+_RETRYABLE_RANGES = ((130, 138), (200, 299))
+_NAMES = {"01": "Factura", "03": "Boleta"}
+
+
+def _retryable(code: str) -> bool:
+    if code in _RETRYABLE_EXCEPTIONS:
+        return True
+    value = int(code) if code.isdigit() else 0
+    return any(low <= value <= high for low, high in _RETRYABLE_RANGES)
+
+
+def _validation_issues(exc: ValidationError) -> list[Issue]:
+    issues = []
+    for error in exc.errors():
+        path = ""
+        for part in error["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        issues.append(Issue(Code.CAMPO_INVALIDO, error["msg"], path or None))
+    return issues
+
+
+def _respuesta(
+    codigo: str, descripcion: str, observaciones: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    return {"codigo": codigo, "descripcion": descripcion, "observaciones": observaciones or []}
+
+
+def _same_document(reference_id: str, expected_id: str) -> bool:
+    """``F001-00000001`` and ``F001-1`` are the same document; a CDR without reference is trusted."""
+    if not reference_id:
+        return True
+    serie, _, numero = reference_id.rpartition("-")
+    expected_serie, _, expected_numero = expected_id.rpartition("-")
+    return serie == expected_serie and numero.isdigit() and int(numero) == int(expected_numero)
+
+
+def outcome_from_cdr(cdr: Cdr, cdr_zip: bytes | None, expected_id: str) -> Outcome:
+    """The next state for a document given the CDR SUNAT sent back."""
+    if not _same_document(cdr.reference_id, expected_id):
+        return Outcome(Estado.ERROR, detalle=f"CDR de otro comprobante: {cdr.reference_id} ≠ {expected_id}")
+    respuesta = _respuesta(cdr.response_code, cdr.description, [o.as_api() for o in cdr.observaciones])
+    kind = cdr.kind
+    if kind is codes.Kind.ACEPTADO:
+        return Outcome(Estado.ACEPTADO, respuesta, cdr=cdr.xml, cdr_zip=cdr_zip)
+    if kind is codes.Kind.OBSERVACION:
+        return Outcome(Estado.OBSERVADO, respuesta, cdr=cdr.xml, cdr_zip=cdr_zip)
+    if kind is codes.Kind.RECHAZO:
+        return Outcome(Estado.RECHAZADO, respuesta, cdr=cdr.xml, cdr_zip=cdr_zip)
+    # A CDR carrying an exception code is not a decision on the document (greenter
+    # treats it the same way): retry.
+    return Outcome(Estado.ERROR, respuesta, detalle=f"CDR con código de excepción {cdr.response_code}")
+
+
+class SunatAuthority(Authority):
+    pais = "PE"
+
+    def __init__(self, http: httpx2.Client, sandbox_url: str) -> None:
+        self._soap = SunatSoapClient(http)
+        self._sandbox_url = sandbox_url
+
+    # -- building -------------------------------------------------------------------------
+
+    def parse(self, payload: Any) -> Draft:
+        try:
+            model = ComprobanteIn.model_validate(payload)
+        except ValidationError as exc:
+            raise ValidationFailed(_validation_issues(exc)) from exc
+        canonical = json.dumps(model.model_dump(mode="json", exclude={"numero"}), sort_keys=True)
+        return Draft(
+            tipo=model.tipo,
+            serie=model.serie,
+            numero=model.numero,
+            content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+            model=model,
+        )
+
+    def prepare(self, draft: Draft, numero: int, empresa: EmpresaContext, today: dt.date) -> Prepared:
+        model: ComprobanteIn = draft.model
+        now = now_lima()
+        fecha = model.fecha_emision or today
+        issues = IssueCollector()
+        rules.check_document(model, fecha, today, issues)
+        rules.check_cliente(model, issues)
+        rules.check_items(model, issues)
+        issues.raise_if_any()
+
+        lines = [
+            compute_line(LineInput(i.cantidad, i.afectacion_igv, i.valor_unitario, i.precio_unitario))
+            for i in model.items
+        ]
+        totals = compute_document(lines)
+        rules.check_forma_pago(model, fecha, totals.total, issues)
+        self._check_declared_totals(model, totals, issues)
+        issues.raise_if_any()
+
+        if empresa.certificate is None:
+            raise ValidationFailed(
+                Issue(Code.SIN_CERTIFICADO, "La empresa no tiene certificado digital cargado")
+            )
+        name = DocumentName(empresa.identificacion, model.tipo, model.serie, numero)
+        document = ubl.Invoice(
+            tipo=model.tipo,
+            serie=model.serie,
+            numero=numero,
+            fecha_emision=fecha,
+            hora_emision=model.hora_emision or now.time(),
+            moneda=model.moneda,
+            tipo_operacion=model.tipo_operacion,
+            emisor=self._emisor(empresa),
+            receptor=ubl.Receptor(
+                model.cliente.tipo_documento,
+                model.cliente.numero_documento,
+                model.cliente.razon_social,
+                model.cliente.direccion,
+            ),
+            lineas=[
+                ubl.Linea(item.descripcion, item.unidad, line, item.codigo, item.codigo_producto_sunat)
+                for item, line in zip(model.items, lines, strict=True)
+            ],
+            totals=totals,
+            leyendas=[("1000", amount_in_words(totals.total, model.moneda))],
+            forma_pago=model.forma_pago.tipo,
+            monto_pendiente=model.forma_pago.monto_pendiente,
+            cuotas=[ubl.Cuota(c.monto, c.fecha_pago) for c in model.forma_pago.cuotas],
+            fecha_vencimiento=model.fecha_vencimiento,
+            observaciones=model.observaciones,
+            orden_compra=model.orden_compra,
+        )
+        signed = xmldsig.sign(
+            ubl.build_invoice(document),
+            empresa.certificate,
+            xmldsig.SunatSignatureProfile.named(empresa.firma_algoritmo),
+        )
+        return Prepared(
+            id=name.base,
+            tipo=model.tipo,
+            serie=model.serie,
+            numero=numero,
+            fecha_emision=fecha,
+            moneda=model.moneda,
+            total=f"{totals.total:.2f}",
+            totales=totals.as_api(),
+            cliente_tipo=model.cliente.tipo_documento,
+            cliente_numero=model.cliente.numero_documento,
+            xml_name=name.xml,
+            xml=signed.xml,
+            hash=signed.digest_value,
+            envio_name=name.zip,
+            envio=zip_single(name.xml, signed.xml),
+        )
+
+    @staticmethod
+    def _emisor(empresa: EmpresaContext) -> ubl.Emisor:
+        d = empresa.direccion
+        return ubl.Emisor(
+            ruc=empresa.identificacion,
+            razon_social=empresa.razon_social,
+            nombre_comercial=empresa.nombre_comercial,
+            ubigeo=d.get("ubigeo"),
+            departamento=d.get("departamento"),
+            provincia=d.get("provincia"),
+            distrito=d.get("distrito"),
+            urbanizacion=d.get("urbanizacion"),
+            direccion=d.get("direccion"),
+            codigo_establecimiento=d.get("codigo_establecimiento") or "0000",
+        )
+
+    @staticmethod
+    def _check_declared_totals(model: ComprobanteIn, totals: DocumentTotals, issues: IssueCollector) -> None:
+        declared = model.totales
+        if declared is None:
+            return
+        computed = {
+            "gravado": totals.gravado,
+            "exonerado": totals.exonerado,
+            "inafecto": totals.inafecto,
+            "igv": totals.igv,
+            "total": totals.total,
+        }
+        sunat_codes = {
+            "gravado": "3277" if model.tipo == "01" else "4299",
+            "exonerado": "3275" if model.tipo == "01" else "4297",
+            "inafecto": "3276" if model.tipo == "01" else "4298",
+            "igv": "3291" if model.tipo == "01" else "4290",
+            "total": "3280" if model.tipo == "01" else "4312",
+        }
+        for campo, ours in computed.items():
+            theirs = getattr(declared, campo)
+            if theirs is not None and abs(round2(theirs) - ours) > TOLERANCIA:
+                code = sunat_codes[campo]
+                issues.add(
+                    code,
+                    f"{codes.message(code)} (declarado {round2(theirs):.2f}, calculado {ours:.2f})",
+                    f"totales.{campo}",
+                )
+
+    def prepare_xml(self, xml: bytes, empresa: EmpresaContext) -> tuple[Draft, Prepared]:
+        root = xmlsafe.parse_request(xml)
+        qname = etree.QName(root)
+        if qname.localname != "Invoice" or qname.namespace != INVOICE:
+            raise ValidationFailed(
+                Issue(
+                    Code.NO_SOPORTADO,
+                    f"Documento XML {qname.localname} aún no soportado; se acepta Invoice UBL 2.1 (01, 03)",
+                )
+            )
+        ns = {"cbc": CBC, "cac": CAC, "ext": EXT}
+        ident = root.findtext("cbc:ID", namespaces=ns) or ""
+        tipo = root.findtext("cbc:InvoiceTypeCode", namespaces=ns) or ""
+        ruc = root.findtext(
+            "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID", namespaces=ns
+        )
+        if tipo not in rules.TIPOS_SOPORTADOS:
+            raise ValidationFailed(Issue("1003", codes.message("1003"), "InvoiceTypeCode"))
+        serie, _, numero_text = ident.partition("-")
+        if (
+            not rules.SERIE[tipo].match(serie)
+            or not numero_text.isdigit()
+            or not 1 <= int(numero_text) <= 99999999
+        ):
+            raise ValidationFailed(Issue("1001", codes.message("1001"), "ID"))
+        if ruc != empresa.identificacion:
+            raise ValidationFailed(
+                Issue(
+                    "1034",
+                    codes.message("1034") + f" ({ruc} ≠ {empresa.identificacion})",
+                    "AccountingSupplierParty",
+                )
+            )
+        if empresa.certificate is None:
+            raise ValidationFailed(
+                Issue(Code.SIN_CERTIFICADO, "La empresa no tiene certificado digital cargado")
+            )
+        if root.find("ext:UBLExtensions", ns) is None:
+            extensions = etree.Element(f"{{{EXT}}}UBLExtensions")
+            etree.SubElement(
+                etree.SubElement(extensions, f"{{{EXT}}}UBLExtension"), f"{{{EXT}}}ExtensionContent"
+            )
+            root.insert(0, extensions)
+        content_hash = hashlib.sha256(etree.tostring(root, method="c14n")).hexdigest()
+        try:
+            signed = xmldsig.sign(
+                root, empresa.certificate, xmldsig.SunatSignatureProfile.named(empresa.firma_algoritmo)
+            )
+        except xmldsig.SigningError as exc:
+            raise BadRequest(Issue(Code.CAMPO_INVALIDO, str(exc), "UBLExtensions")) from exc
+        numero = int(numero_text)
+        name = DocumentName(empresa.identificacion, tipo, serie, numero)
+        fecha = dt.date.fromisoformat(
+            root.findtext("cbc:IssueDate", namespaces=ns) or now_lima().date().isoformat()
+        )
+        payable = root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ns) or "0"
+        igv = root.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=ns) or "0"
+        customer = root.find("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID", ns)
+        draft = Draft(tipo=tipo, serie=serie, numero=numero, content_hash=content_hash, model=None)
+        prepared = Prepared(
+            id=name.base,
+            tipo=tipo,
+            serie=serie,
+            numero=numero,
+            fecha_emision=fecha,
+            moneda=root.findtext("cbc:DocumentCurrencyCode", namespaces=ns) or "PEN",
+            total=payable,
+            totales={"igv": igv, "total": payable},
+            cliente_tipo=customer.get("schemeID") if customer is not None else None,
+            cliente_numero=customer.text if customer is not None else None,
+            xml_name=name.xml,
+            xml=signed.xml,
+            hash=signed.digest_value,
+            envio_name=name.zip,
+            envio=zip_single(name.xml, signed.xml),
+        )
+        return draft, prepared
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _credentials(self, empresa: EmpresaContext) -> Credentials:
+        if not empresa.usuario and empresa.ambiente in ("sandbox", "beta"):
+            # SUNAT's public test user, valid with any RUC at beta (and in our sandbox).
+            return Credentials(empresa.identificacion, "MODDATOS", "moddatos")
+        return Credentials(empresa.identificacion, empresa.usuario or "", empresa.clave or "")
+
+    def submit(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
+        endpoints = endpoints_for(empresa, self._sandbox_url)
+        try:
+            cdr_zip = self._soap.send_bill(
+                endpoints.bill, self._credentials(empresa), doc.envio_name, doc.envio
+            )
+        except TransportError as exc:
+            return Outcome(Estado.DESCONOCIDO, detalle=str(exc))
+        except SoapFault as fault:
+            return self._fault_outcome(fault, doc, empresa, after_resend=False)
+        try:
+            cdr = parse_cdr_zip(cdr_zip)
+        except CdrError as exc:
+            return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")
+
+    def _fault_outcome(
+        self, fault: SoapFault, doc: Submission, empresa: EmpresaContext, after_resend: bool
+    ) -> Outcome:
+        respuesta = _respuesta(fault.code, fault.message)
+        detalle = f"SOAP fault {fault.faultcode}: {fault.message}"
+        if fault.code == "1033":
+            if after_resend:
+                return self._registered_without_cdr(doc, fault)
+            return self.reconcile(doc, empresa)
+        if fault.code == "1032":
+            return Outcome(Estado.RECHAZADO, respuesta, detalle=detalle)
+        kind = codes.kind(fault.code)
+        if kind is codes.Kind.RECHAZO:
+            return Outcome(Estado.RECHAZADO, respuesta, detalle=detalle)
+        if _retryable(fault.code):
+            return Outcome(Estado.ERROR, respuesta, detalle=detalle)
+        # Zip, name or XML format errors: the same bytes will never pass.
+        return Outcome(Estado.FALLIDO, respuesta, detalle=detalle)
+
+    @staticmethod
+    def _registered_without_cdr(doc: Submission, fault: SoapFault) -> Outcome:
+        # Resending the same signed bytes got "registrado previamente": SUNAT holds this
+        # document as accepted (1033 applies to state 1), but gives no CDR for it here.
+        name = _NAMES.get(doc.tipo, "Comprobante")
+        return Outcome(
+            Estado.ACEPTADO,
+            _respuesta(
+                "0",
+                f"La {name} numero {doc.serie}-{doc.numero} ya estaba registrada en SUNAT (1033); "
+                "su CDR no está disponible por consulta",
+            ),
+            detalle=f"1033 al reenviar: {fault.message}",
+        )
+
+    def reconcile(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
+        endpoints = endpoints_for(empresa, self._sandbox_url)
+        # billConsultService answers only for series starting with F (code 0010 otherwise).
+        if endpoints.consult is not None and doc.serie.startswith("F"):
+            try:
+                status = self._soap.get_status_cdr(
+                    endpoints.consult,
+                    self._credentials(empresa),
+                    empresa.identificacion,
+                    doc.tipo,
+                    doc.serie,
+                    doc.numero,
+                )
+            except TransportError as exc:
+                return Outcome(Estado.DESCONOCIDO, detalle=f"consulta sin respuesta: {exc}")
+            except SoapFault as fault:
+                return Outcome(Estado.DESCONOCIDO, detalle=f"consulta rechazada: {fault}")
+            if status.content and status.content.startswith(b"PK"):
+                try:
+                    cdr = parse_cdr_zip(status.content)
+                except CdrError as exc:
+                    return Outcome(Estado.DESCONOCIDO, detalle=f"CDR de consulta ilegible: {exc}")
+                return outcome_from_cdr(cdr, status.content, f"{doc.serie}-{doc.numero}")
+            if status.status_code in ("0011", "0127"):
+                return Outcome(
+                    Estado.REGISTRADO,
+                    detalle=f"SUNAT no tiene el comprobante ({status.status_code}): se reenvía",
+                )
+            return Outcome(
+                Estado.DESCONOCIDO, detalle=f"consulta {status.status_code}: {status.status_message}"
+            )
+        # No consult service for this document: the same bytes are sent again, which SUNAT
+        # either processes (first arrival) or answers 1033/1032 (already registered).
+        try:
+            cdr_zip = self._soap.send_bill(
+                endpoints.bill, self._credentials(empresa), doc.envio_name, doc.envio
+            )
+        except TransportError as exc:
+            return Outcome(Estado.DESCONOCIDO, detalle=str(exc))
+        except SoapFault as fault:
+            return self._fault_outcome(fault, doc, empresa, after_resend=True)
+        try:
+            cdr = parse_cdr_zip(cdr_zip)
+        except CdrError as exc:
+            return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")

@@ -1,0 +1,116 @@
+"""The JSON a Peruvian ERP sends to ``POST /v1/comprobantes`` (factura 01, boleta 03).
+
+Field names are the API's (``../shared/design/API.md``); each docstring gives the meaning
+in SUNAT's words and the catalogue that governs the value. Amounts and quantities are
+decimals (strings or numbers on input, strings on output), never floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Amount = Annotated[Decimal, Field(max_digits=22, decimal_places=10)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Cliente(_Model):
+    """Adquirente o usuario (cac:AccountingCustomerParty)."""
+
+    tipo_documento: Text = Field(
+        description="Tipo de documento de identidad, catálogo 06: 6 RUC, 1 DNI, 4 carné de extranjería, "
+        "7 pasaporte, 0 sin documento (boletas)."
+    )
+    numero_documento: Text = Field(max_length=15, description="Número de documento de identidad.")
+    razon_social: Text = Field(
+        max_length=1500, description="Apellidos y nombres, denominación o razón social."
+    )
+    direccion: str | None = Field(default=None, max_length=200, description="Dirección completa y detallada.")
+    email: str | None = Field(default=None, max_length=320, description="Correo del adquirente (opcional).")
+
+
+class Item(_Model):
+    """Línea del comprobante (cac:InvoiceLine)."""
+
+    codigo: str | None = Field(default=None, max_length=30, description="Código del producto del emisor.")
+    descripcion: Text = Field(max_length=500, description="Descripción detallada del bien o servicio.")
+    unidad: Text = Field(
+        default="NIU", description="Unidad de medida, catálogo 03 (UN/ECE rec 20): NIU, ZZ, KGM..."
+    )
+    cantidad: Amount = Field(description="Cantidad de unidades (mayor que cero, hasta 10 decimales).")
+    valor_unitario: Amount | None = Field(
+        default=None, description="Valor unitario sin impuestos (cac:Price/cbc:PriceAmount)."
+    )
+    precio_unitario: Amount | None = Field(
+        default=None, description="Precio unitario con impuestos; alternativa a valor_unitario."
+    )
+    afectacion_igv: Text = Field(
+        default="10",
+        description="Afectación al IGV, catálogo 07: 10 gravado, 20 exonerado, 30 inafecto (onerosos).",
+    )
+    codigo_producto_sunat: str | None = Field(
+        default=None, pattern=r"^\d{8}$", description="Código de producto SUNAT (UNSPSC, catálogo 25)."
+    )
+
+
+class Cuota(_Model):
+    """Cuota de una venta al crédito (cac:PaymentTerms CuotaNNN)."""
+
+    monto: Amount = Field(description="Monto de la cuota.")
+    fecha_pago: dt.date = Field(description="Fecha de vencimiento de la cuota (posterior a la emisión).")
+
+
+class FormaPago(_Model):
+    """Forma de pago (cac:PaymentTerms con ID FormaPago), obligatoria desde 2022."""
+
+    tipo: Literal["Contado", "Credito"] = "Contado"
+    monto_pendiente: Amount | None = Field(
+        default=None, description="Monto neto pendiente de pago (crédito); por defecto el importe total."
+    )
+    cuotas: list[Cuota] = Field(default_factory=list, max_length=999)
+
+
+class TotalesDeclarados(_Model):
+    """Totales que el ERP calculó: se comparan con los de OpenPSE (tolerancia ±1 como SUNAT)."""
+
+    gravado: Amount | None = None
+    exonerado: Amount | None = None
+    inafecto: Amount | None = None
+    igv: Amount | None = None
+    total: Amount | None = None
+
+
+class ComprobanteIn(_Model):
+    """Factura (01) o boleta de venta (03) electrónica, UBL 2.1 / versión 2.0 de SUNAT."""
+
+    tipo: Text = Field(description="Tipo de comprobante, catálogo 01: 01 factura, 03 boleta.")
+    serie: Text = Field(description="Serie: F + 3 alfanuméricos para facturas, B + 3 para boletas.")
+    numero: int | None = Field(
+        default=None, ge=1, le=99999999, description="Correlativo; si se omite, OpenPSE asigna el siguiente."
+    )
+    fecha_emision: dt.date | None = Field(
+        default=None, description="Fecha de emisión; por defecto hoy (Lima)."
+    )
+    hora_emision: dt.time | None = Field(
+        default=None, description="Hora de emisión; por defecto ahora (Lima)."
+    )
+    fecha_vencimiento: dt.date | None = Field(default=None, description="Fecha de vencimiento (cbc:DueDate).")
+    moneda: Text = Field(default="PEN", description="Moneda, catálogo 02 (ISO 4217): PEN, USD...")
+    tipo_operacion: Text = Field(
+        default="0101", description="Tipo de operación, catálogo 51: 0101 venta interna."
+    )
+    cliente: Cliente
+    items: list[Item] = Field(min_length=1, max_length=5000)
+    forma_pago: FormaPago = Field(default_factory=FormaPago)
+    observaciones: str | None = Field(default=None, max_length=1000)
+    orden_compra: str | None = Field(default=None, max_length=20, description="Número de orden de compra.")
+    totales: TotalesDeclarados | None = Field(
+        default=None, description="Totales calculados por el ERP, para verificación."
+    )

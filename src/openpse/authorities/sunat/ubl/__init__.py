@@ -1,0 +1,1 @@
+"""UBL builders for SUNAT documents."""

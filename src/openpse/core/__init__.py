@@ -1,0 +1,1 @@
+"""Country-neutral building blocks: money, words, time, errors, safe XML, secrets."""

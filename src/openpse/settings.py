@@ -1,0 +1,81 @@
+"""Runtime settings, read from the environment with the prefix ``OPENPSE_``.
+
+One class holds every knob; the CLI and the tests build it explicitly, nothing reads
+``os.environ`` elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """OpenPSE settings (environment variables ``OPENPSE_<NAME>``)."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENPSE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the database, queue and blobs live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite (WAL) in the data directory."
+    )
+    queue_url: str | None = Field(
+        default=None, description="Queue storage; default: Huey on SQLite in the data directory."
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (urlsafe base64, 32 bytes) that encrypts secrets at rest. "
+        "Several keys separated by commas: the first encrypts, all decrypt (rotation).",
+    )
+    demo_secret: SecretStr = Field(
+        default=SecretStr("demo-secret"), description="Secret of the demo API clients."
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(default=None, description="Base URL printed in links and the demo banner.")
+
+    sandbox_url: str | None = Field(
+        default=None,
+        description="Base URL of the emulators used by companies with ambiente=sandbox; "
+        "default http://127.0.0.1:<sandbox_port>.",
+    )
+    sandbox_port: int = 8001
+    sandbox_mode: str = Field(
+        default="produccion",
+        description="SUNAT emulator flavour: 'beta' answers rejections with SOAP faults, "
+        "'produccion' with a CDR carrying the rejection code.",
+    )
+
+    workers: int = Field(default=8, ge=1, le=256, description="Queue consumer threads inside `serve`.")
+    token_ttl: int = Field(default=3600, ge=60, description="Lifetime of API access tokens, seconds.")
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest accepted request body."
+    )
+    http_timeout: float = Field(
+        default=30.0, gt=0, description="Read timeout towards the authorities, seconds."
+    )
+    http_connect_timeout: float = Field(default=5.0, gt=0)
+    max_intentos: int = Field(
+        default=8, ge=1, description="Retry budget for exception answers before a document is `fallido`."
+    )
+    retry_base_delay: float = Field(
+        default=2.0, gt=0, description="First retry delay, seconds; doubles each time."
+    )
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openpse.db').resolve()}"
+
+    @property
+    def resolved_sandbox_url(self) -> str:
+        return (self.sandbox_url or f"http://127.0.0.1:{self.sandbox_port}").rstrip("/")
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -1,0 +1,1 @@
+"""Certificates and XML signatures (SUNAT's enveloped XMLDSig profile)."""

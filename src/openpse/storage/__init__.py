@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, the database engine, Alembic migrations, the blob store."""
