@@ -6,6 +6,8 @@ XXE and "billion laughs", enforced for every XML entry point (API, SOAP, zips, C
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from openpse.core.errors import BadRequest, Code, Issue
@@ -15,6 +17,19 @@ MAX_XML_BYTES = 10 * 1024 * 1024
 
 class UnsafeXml(ValueError):
     """The XML declares a DTD or entities, or is too large."""
+
+
+# The prolog: optional BOM, XML declaration, comments, processing instructions, blanks.
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def _declares_doctype(data: bytes) -> bool:
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        match = _PROLOG_ITEM.match(data, position)
+        if match is None:
+            return data.startswith(b"<!DOCTYPE", position)
+        position = match.end()
 
 
 def _parser() -> etree.XMLParser:
@@ -37,6 +52,8 @@ def parse(data: bytes, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
     """
     if len(data) > max_bytes:
         raise UnsafeXml(f"XML de {len(data)} bytes excede el máximo de {max_bytes}")
+    if _declares_doctype(data):
+        raise UnsafeXml("El XML declara un DOCTYPE; no se aceptan DTD ni entidades")
     root = etree.fromstring(data, parser=_parser())
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
