@@ -24,7 +24,8 @@ def _assert_error(response, status, code, campo=None):
     body = response.json()
     assert set(body) == {"cod", "msg", "exc", "errors"}
     assert body["cod"] == str(status)
-    assert body["exc"].startswith("req-") and body["exc"] == response.headers["x-request-id"]
+    assert body["exc"].startswith("req-")
+    assert body["exc"] == response.headers["x-request-id"]
     codes = [e["codError"] for e in body["errors"]]
     assert code in codes, body
     if campo is not None:
@@ -122,7 +123,8 @@ def test_declared_totals_within_one_sol_are_accepted(post_document):
 
 def test_totals_error_shows_both_values(post_document):
     error = post_document(factura(totales={"total": "150.00"})).json()["errors"][0]["desError"]
-    assert "declarado 150.00" in error and "calculado 118.00" in error
+    assert "declarado 150.00" in error
+    assert "calculado 118.00" in error
 
 
 def test_every_problem_is_reported_at_once(post_document):

@@ -134,7 +134,7 @@ def test_lost_answer_for_a_factura_is_recovered_by_querying_the_cdr(chaos_api, s
 
 
 def test_lost_answer_for_a_boleta_is_recovered_by_resending_the_same_bytes(chaos_api, script):
-    client, auth, runtime = chaos_api
+    client, auth, _runtime = chaos_api
     script.on("sendBill", lose_answer)
     posted = client.post("/v1/comprobantes", json=boleta(numero=1), headers=auth)
     doc = _final(client, auth, posted.headers["location"])

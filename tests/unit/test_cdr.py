@@ -39,7 +39,8 @@ def test_cdr_zip_must_be_a_zip():
 def test_cdr_without_response_is_refused():
     with pytest.raises(CdrError):
         parse_cdr_xml(
-            b"<ApplicationResponse xmlns='urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2'/>"
+            b"<ApplicationResponse "
+            b"xmlns='urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2'/>"
         )
 
 

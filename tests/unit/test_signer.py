@@ -21,7 +21,8 @@ DOC = (
     'xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2" '
     'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" '
     'xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
-    "<ext:UBLExtensions><ext:UBLExtension><ext:ExtensionContent>\n  </ext:ExtensionContent></ext:UBLExtension>"
+    "<ext:UBLExtensions><ext:UBLExtension><ext:ExtensionContent>\n  </ext:ExtensionContent>"
+    "</ext:UBLExtension>"
     "</ext:UBLExtensions><cbc:ID>F001-1</cbc:ID><cbc:Note>Añó &amp; ñ</cbc:Note></Invoice>"
 ).encode()
 ANY_ALGORITHM = SignatureConfiguration(
