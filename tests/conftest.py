@@ -79,11 +79,19 @@ def test_certificate() -> Certificate:
 
 
 @pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The SUNAT emulator over real HTTP on loopback, for the whole session."""
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The SUNAT emulator over real HTTP on loopback, started once per session."""
     app = create_sandbox_app(SandboxConfig(cert_dir=tmp_path_factory.mktemp("sandbox-cdr-cert")))
     with ThreadedServer(app) as server:
-        yield server.url
+        yield server.url, app
+
+
+@pytest.fixture
+def sandbox_url(sandbox_server: tuple[str, Any]) -> str:
+    """The emulator's URL, with no document registered (each test starts from a clean SUNAT)."""
+    url, app = sandbox_server
+    app.state.sandbox.reset()
+    return url
 
 
 def make_runtime(

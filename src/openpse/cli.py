@@ -90,7 +90,7 @@ def sandbox(
 
     settings = _settings(sandbox_port=port)
     _logging(settings)
-    serve_sandbox(host, settings.sandbox_port, SandboxConfig.from_env())
+    serve_sandbox(host, settings.sandbox_port, SandboxConfig.from_settings(settings))
 
 
 @app.command()

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         "'produccion' with a CDR carrying the rejection code.",
     )
 
+    sandbox_latency_ms: int = Field(default=0, ge=0, description="Artificial latency of every emulator call.")
+    sandbox_cert_dir: Path | None = Field(
+        default=None, description="Where the emulator keeps its CDR signing key; default <data_dir>/sandbox."
+    )
+
     workers: int = Field(default=8, ge=1, le=256, description="Queue consumer threads inside `serve`.")
     token_ttl: int = Field(default=3600, ge=60, description="Lifetime of API access tokens, seconds.")
     max_body_bytes: int = Field(

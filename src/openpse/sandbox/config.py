@@ -7,10 +7,11 @@ PSE–emisor link behind error 0154).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from openpse.settings import Settings
 
 MODES = ("beta", "produccion")
 
@@ -64,14 +65,12 @@ class SandboxConfig:
             raise ValueError("threads must be at least 1")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxConfig:
-        """Read ``OPENPSE_SANDBOX_MODE``, ``OPENPSE_SANDBOX_LATENCY_MS`` and ``OPENPSE_SANDBOX_CERT_DIR``."""
-        env = os.environ if environ is None else environ
-        cert_dir = env.get("OPENPSE_SANDBOX_CERT_DIR")
+    def from_settings(cls, settings: Settings) -> SandboxConfig:
+        """The emulator as ``OPENPSE_SANDBOX_*`` settings describe it."""
         return cls(
-            mode=env.get("OPENPSE_SANDBOX_MODE", "produccion").strip().lower(),
-            latency_ms=int(env.get("OPENPSE_SANDBOX_LATENCY_MS", "0")),
-            cert_dir=Path(cert_dir) if cert_dir else None,
+            mode=settings.sandbox_mode.strip().lower(),
+            latency_ms=settings.sandbox_latency_ms,
+            cert_dir=settings.sandbox_cert_dir or settings.data_dir / "sandbox",
         )
 
     def may_send_for(self, user_ruc: str, emisor_ruc: str) -> bool:

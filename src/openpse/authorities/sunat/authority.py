@@ -156,6 +156,7 @@ class SunatAuthority(Authority):
             for i in model.items
         ]
         totals = compute_document(lines)
+        rules.check_line_values(lines, issues)
         rules.check_forma_pago(model, fecha, totals.total, issues)
         self._check_declared_totals(model, totals, issues)
         issues.raise_if_any()

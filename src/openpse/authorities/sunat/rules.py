@@ -15,6 +15,7 @@ from stdnum.pe import ruc as stdnum_ruc
 
 from openpse.authorities.sunat import catalogs, codes
 from openpse.authorities.sunat.models import ComprobanteIn
+from openpse.authorities.sunat.totals import LineTotals
 from openpse.core.errors import Code, IssueCollector
 
 TIPOS_SOPORTADOS = {"01": "Factura", "03": "Boleta de venta"}
@@ -146,8 +147,31 @@ def check_document(model: ComprobanteIn, fecha: dt.date, today: dt.date, issues:
         )
 
 
+def check_line_values(lines: list[LineTotals], issues: IssueCollector) -> None:
+    """3105: every line needs a taxable amount above zero; 3111: a gravado line, an IGV above zero.
+
+    The 2026 sheets raise 3111 only above a base of 0.06; SUNAT's SFS sheet for boletas
+    raises it for any base. We follow the stricter one: a gravado line of one or two
+    cents, whose IGV rounds to nothing, is refused either way.
+    """
+    for index, line in enumerate(lines):
+        if line.valor_venta <= 0:
+            _sunat(issues, "3105", f"items[{index}]", "el valor de venta de la línea redondea a 0.00")
+        elif line.tributo.codigo == "1000" and line.igv == 0:
+            _sunat(issues, "3111", f"items[{index}]", "el IGV de la línea redondea a 0.00")
+
+
 def check_forma_pago(model: ComprobanteIn, fecha: dt.date, total: Decimal, issues: IssueCollector) -> None:
     forma = model.forma_pago
+    if model.tipo == "03":
+        if forma.tipo != "Contado" or forma.cuotas:
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "SUNAT no recibe la forma de pago en boletas (solo en facturas); "
+                "omita forma_pago o use Contado",
+                "forma_pago",
+            )
+        return
     if forma.tipo == "Contado":
         if forma.cuotas:
             _sunat(issues, "3252", "forma_pago.cuotas", "una venta al contado no lleva cuotas")

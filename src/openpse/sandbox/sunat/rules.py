@@ -50,7 +50,7 @@ _ID_FORMATS = {
 
 # Catálogo 51: export and non-domiciled operation types (Factura2_0 row 17).
 _EXPORT_OPERATIONS = frozenset(
-    {"0200", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208"} | {"0401"}
+    ("0200", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208", "0401"),
 )
 _EXPORT_WITHOUT_RUC = frozenset({"0200", "0201", "0204"})
 _BOLETA_EXPORT_WITHOUT_RUC = _EXPORT_OPERATIONS - {"0202"}

@@ -47,38 +47,47 @@ class Reservation:
     """Marker for a key whose document is being processed."""
 
 
+_IN_PROCESS = Reservation()
+
+
 class DocumentStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._documents: dict[DocumentKey, RegisteredDocument | Reservation] = {}
+        self._documents: dict[DocumentKey, RegisteredDocument] = {}
+        self._in_process: set[DocumentKey] = set()
         self._last_ticket = 0
 
     def reserve(self, key: DocumentKey) -> RegisteredDocument | Reservation | None:
         """Hold ``key`` for processing; return what already holds it instead, if anything."""
         with self._lock:
+            if key in self._in_process:
+                return _IN_PROCESS
             current = self._documents.get(key)
             if current is None:
-                self._documents[key] = Reservation()
+                self._in_process.add(key)
             return current
 
     def release(self, key: DocumentKey) -> None:
         """Give up a reservation (the answer was an exception: nothing is registered)."""
         with self._lock:
-            if isinstance(self._documents.get(key), Reservation):
-                del self._documents[key]
+            self._in_process.discard(key)
 
     def register(self, document: RegisteredDocument) -> None:
         with self._lock:
             self._documents[document.key] = document
+            self._in_process.discard(document.key)
 
     def get(self, key: DocumentKey) -> RegisteredDocument | None:
         with self._lock:
-            current = self._documents.get(key)
-        return current if isinstance(current, RegisteredDocument) else None
+            return self._documents.get(key)
 
     def documents(self) -> list[RegisteredDocument]:
         with self._lock:
-            return [d for d in self._documents.values() if isinstance(d, RegisteredDocument)]
+            return list(self._documents.values())
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._documents)
 
     def clear(self) -> None:
         with self._lock:

@@ -172,6 +172,10 @@ def _customer(root: etree._Element, receptor: Receptor) -> None:
 
 
 def _payment_terms(root: etree._Element, doc: Invoice) -> None:
+    if doc.tipo == "03":
+        # FormaPago (3244) is a factura rule; the boleta sheet has no such element and
+        # rejects a PaymentMeansID outside detracción (3128).
+        return
     terms = sub(root, cac("PaymentTerms"))
     sub(terms, cbc("ID"), "FormaPago")
     sub(terms, cbc("PaymentMeansID"), doc.forma_pago)
