@@ -23,8 +23,8 @@ empresa_app = typer.Typer(help="Empresas emisoras.", no_args_is_help=True)
 cliente_app = typer.Typer(help="Clientes de API.", no_args_is_help=True)
 app.add_typer(empresa_app, name="empresa")
 app.add_typer(cliente_app, name="cliente")
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -40,6 +40,7 @@ def _logging(settings: Settings) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("huey").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
 
 

@@ -19,7 +19,7 @@ from openpse.sandbox.config import SandboxConfig
 __all__ = ["SandboxConfig", "create_app", "serve"]
 
 
-def serve(host: str, port: int, config: SandboxConfig | None = None) -> None:
+def serve(host: str, port: int, config: SandboxConfig | None = None, log_level: str = "warning") -> None:
     """Run the sandbox with uvicorn until interrupted."""
     app: Starlette = create_app(config)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
