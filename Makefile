@@ -23,8 +23,8 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check src tests bench scripts docs
+	$(VENV)/bin/ruff format --check src tests bench scripts docs
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

@@ -29,13 +29,16 @@ def main() -> None:
         entries: dict[str, dict[str, str]] = {}
         for code, attrs, name in ENTRY.findall(text):
             entry = {"nombre": name.strip()}
-            entry.update({k: v for k, v in ATTR.findall(attrs)})
+            entry.update(dict(ATTR.findall(attrs)))
             entries[code.strip()] = entry
         catalogs[number] = entries
     (OUT / "catalogos.json").write_text(
         json.dumps(catalogs, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n", "utf-8"
     )
-    with (SHARED / "codes.csv").open(encoding="utf-8") as src, (OUT / "codes.csv").open("w", encoding="utf-8") as dst:
+    with (
+        (SHARED / "codes.csv").open(encoding="utf-8") as src,
+        (OUT / "codes.csv").open("w", encoding="utf-8") as dst,
+    ):
         rows = list(csv.reader(src))
         csv.writer(dst, lineterminator="\n").writerows(rows)
     print(f"{len(catalogs)} catálogos, {len(rows) - 1} códigos de retorno -> {OUT}")

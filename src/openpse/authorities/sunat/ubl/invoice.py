@@ -321,4 +321,7 @@ def build_invoice(doc: Invoice) -> etree._Element:
     _monetary_total(root, doc)
     for index, linea in enumerate(doc.lineas, start=1):
         _line(root, index, linea, doc.moneda)
+    # Indented, as SUNAT's own samples: the signature covers the bytes as they are, and
+    # people read these files. The empty signature slot stays empty (no child, no text).
+    etree.indent(root, space=" ")
     return root

@@ -1,0 +1,490 @@
+"""Genera ``docs/guia-integracion.md`` ejecutando OpenPSE: cada ejemplo es una llamada real.
+
+Levanta el sandbox de SUNAT en un puerto local, la API en proceso con una empresa demo
+en un directorio temporal, hace las llamadas que la guía explica y escribe, tal cual,
+los pedidos y las respuestas (JSON, XML y Base64), incluidos los mensajes SOAP que
+OpenPSE cruzó con el sandbox. Uso: ``make docs`` o ``python docs/generar_guia.py [SALIDA]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import uvicorn
+from lxml import etree
+from starlette.testclient import TestClient
+
+from openpse import demo
+from openpse.api.app import create_app
+from openpse.jobs.queue import JobQueue
+from openpse.runtime import Runtime
+from openpse.sandbox import SandboxConfig
+from openpse.sandbox import create_app as create_sandbox_app
+from openpse.settings import Settings
+
+OUT = Path(__file__).with_name("guia-integracion.md")
+CLIENTE = {
+    "tipo_documento": "6",
+    "numero_documento": "20100070970",
+    "razon_social": "CLIENTE S.A.C.",
+    "direccion": "Av. Lima 123",
+}
+FACTURA = {
+    "tipo": "01",
+    "serie": "F001",
+    "numero": 1,
+    "moneda": "PEN",
+    "tipo_operacion": "0101",
+    "cliente": CLIENTE,
+    "items": [
+        {
+            "codigo": "P001",
+            "descripcion": "Producto",
+            "unidad": "NIU",
+            "cantidad": "2",
+            "valor_unitario": "50.00",
+            "afectacion_igv": "10",
+        },
+        {
+            "codigo": "S001",
+            "descripcion": "Servicio de instalación",
+            "unidad": "ZZ",
+            "cantidad": "1",
+            "precio_unitario": "59.00",
+            "afectacion_igv": "10",
+        },
+    ],
+    "forma_pago": {"tipo": "Credito", "cuotas": [{"monto": "177.00", "fecha_pago": "2099-12-31"}]},
+}
+BOLETA = {
+    "tipo": "03",
+    "serie": "B001",
+    "cliente": {"tipo_documento": "1", "numero_documento": "46027897", "razon_social": "JUAN PEREZ"},
+    "items": [
+        {"descripcion": "Pan francés", "unidad": "NIU", "cantidad": "10", "precio_unitario": "0.50"},
+        {
+            "descripcion": "Libro",
+            "unidad": "NIU",
+            "cantidad": "1",
+            "valor_unitario": "45.00",
+            "afectacion_igv": "20",
+        },
+    ],
+}
+LIMIT = 1200
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _clip(text: str, limit: int = LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2]}…[{len(text) - limit} caracteres más]…{text[-limit // 2 :]}"
+
+
+def _clip_base64(xml: str) -> str:
+    """Shorten long Base64 runs inside XML, saying how long they were."""
+    import re
+
+    return re.sub(r">([A-Za-z0-9+/=]{200,})<", lambda m: f">{_clip(m.group(1), 160)}<", xml)
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _block(language: str, text: str) -> str:
+    return f"```{language}\n{text.rstrip()}\n```\n"
+
+
+def _pretty_xml(data: bytes) -> str:
+    """Indent an XML message for reading (only for SOAP envelopes, never for signed documents)."""
+    root = etree.fromstring(data)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, encoding="unicode")
+
+
+class Capture:
+    """Keeps the SOAP messages OpenPSE exchanges with the sandbox."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[tuple[str, bytes, int, bytes]] = []
+
+    def request(self, request: httpx2.Request) -> None:
+        request.read()
+
+    def response(self, response: httpx2.Response) -> None:
+        response.read()
+        action = response.request.headers.get("SOAPAction", "")
+        self.exchanges.append((action, response.request.content, response.status_code, response.content))
+
+
+def _http(
+    client_request: httpx2.Request | None,
+    response: httpx2.Response,
+    body: str | None = None,
+    language: str = "json",
+) -> str:
+    request = response.request
+    lines = [
+        f"{request.method} {request.url.path}{'?' + request.url.query.decode() if request.url.query else ''}"
+    ]
+    for name in ("authorization", "content-type", "idempotency-key"):
+        if name in request.headers:
+            value = request.headers[name]
+            if name == "authorization" and value.startswith("Bearer "):
+                value = "Bearer " + value[7:15] + "…"
+            lines.append(f"{name.title()}: {value}")
+    text = _block("http", "\n".join(lines) + ("\n\n" + body if body else ""))
+    answer = [f"HTTP {response.status_code}"]
+    for name in ("content-type", "location"):
+        if name in response.headers:
+            answer.append(f"{name.title()}: {response.headers[name]}")
+    content = response.text
+    if language == "json":
+        content = _json(response.json())
+    text += _block("http", "\n".join(answer) + "\n\n" + content)
+    return text
+
+
+def generate(out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sandbox_port = _free_port()
+        sandbox = uvicorn.Server(
+            uvicorn.Config(
+                create_sandbox_app(SandboxConfig(cert_dir=Path(tmp) / "sb")),
+                host="127.0.0.1",
+                port=sandbox_port,
+                log_level="warning",
+            )
+        )
+        thread = threading.Thread(target=sandbox.run, daemon=True)
+        thread.start()
+        while not sandbox.started:
+            time.sleep(0.02)
+        capture = Capture()
+        http = httpx2.Client(
+            timeout=30, event_hooks={"request": [capture.request], "response": [capture.response]}
+        )
+        settings = Settings(data_dir=Path(tmp) / "data", sandbox_url=f"http://127.0.0.1:{sandbox_port}")
+        runtime = Runtime.create(settings, create_master_key=True, http=http)
+        runtime.db.migrate()
+        demo.seed(runtime)
+        JobQueue(runtime)
+        try:
+            with TestClient(create_app(runtime, start_workers=2), base_url="http://127.0.0.1:8000") as api:
+                sections = _sections(api, capture)
+        finally:
+            runtime.close()
+            sandbox.should_exit = True
+            thread.join(timeout=10)
+    out.write_text(sections, encoding="utf-8")
+
+
+def _sections(api: TestClient, capture: Capture) -> str:
+    parts: list[str] = [HEADER]
+
+    # 1. Autenticación
+    parts.append(AUTH_TEXT)
+    form = "grant_type=client_credentials&client_id=demo-pe&client_secret=demo-secret"
+    token = api.post(
+        "/v1/oauth2/token", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    parts.append(_http(None, token, form))
+    parts.append(
+        "Con HTTP Basic (`client_id:client_secret` en Base64), como hacen muchos clientes OAuth2:\n\n"
+    )
+    basic = api.post(
+        "/v1/oauth2/token",
+        content="grant_type=client_credentials",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic " + base64.b64encode(b"demo-pe:demo-secret").decode(),
+        },
+    )
+    parts.append(
+        _block(
+            "http",
+            "POST /v1/oauth2/token\nAuthorization: Basic "
+            + base64.b64encode(b"demo-pe:demo-secret").decode()
+            + "\nContent-Type: application/x-www-form-urlencoded\n\ngrant_type=client_credentials",
+        )
+    )
+    parts.append(f"Respuesta: HTTP {basic.status_code}, el mismo formato.\n\n")
+    parts.append("El grant `password` agrega el usuario de la empresa:\n\n")
+    # The demo user of the generated guide, not a real credential.
+    password_form = "&".join(
+        [
+            "grant_type=password",
+            "client_id=demo-pe",
+            "client_secret=demo-secret",
+            "username=demo",
+            "password=demo-secret",
+        ]
+    )
+    parts.append(
+        _http(
+            None,
+            api.post(
+                "/v1/oauth2/token",
+                content=password_form,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ),
+            password_form,
+        )
+    )
+    parts.append("Credenciales incorrectas (RFC 6749):\n\n")
+    wrong = "grant_type=client_credentials&client_id=demo-pe&client_secret=otra"
+    parts.append(
+        _http(
+            None,
+            api.post(
+                "/v1/oauth2/token",
+                content=wrong,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ),
+            wrong,
+        )
+    )
+    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    parts.append("Sin token, o con uno vencido, toda llamada responde 401 en el formato de errores:\n\n")
+    parts.append(_http(None, api.get("/v1/comprobantes/20000000001-01-F001-1")))
+
+    # 2. Generación y firma
+    parts.append(SIGN_TEXT)
+    body = _json(FACTURA)
+    signed = api.post("/v1/comprobantes", params={"enviar": "false"}, json=FACTURA, headers=auth)
+    parts.append(_http(None, signed, body))
+    doc_id = signed.json()["id"]
+    xml = api.get(f"/v1/comprobantes/{doc_id}/xml", headers=auth)
+    parts.append(SIGNED_XML_TEXT.format(id=doc_id, hash=signed.json()["hash"]))
+    parts.append(_block("http", f"GET /v1/comprobantes/{doc_id}/xml\nAuthorization: Bearer …"))
+    parts.append(_block("xml", xml.content.decode("utf-8")))
+    parts.append(ERRORS_TEXT)
+    bad = {
+        **FACTURA,
+        "numero": 2,
+        "cliente": {**CLIENTE, "numero_documento": "20100070971"},
+        "totales": {"total": "200.00"},
+    }
+    parts.append(_http(None, api.post("/v1/comprobantes", json=bad, headers=auth), _json(bad)))
+    parts.append(CONFLICT_TEXT)
+    other = {**FACTURA, "items": FACTURA["items"][:1], "forma_pago": {"tipo": "Contado"}}
+    parts.append(_http(None, api.post("/v1/comprobantes", json=other, headers=auth), _json(other)))
+    parts.append(XML_INPUT_TEXT)
+    unsigned = etree.fromstring(xml.content)
+    signature = unsigned.find(".//{http://www.w3.org/2000/09/xmldsig#}Signature")
+    assert signature is not None
+    signature.getparent().remove(signature)
+    unsigned.find("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID").text = "F001-2"
+    unsigned_xml = etree.tostring(unsigned, xml_declaration=True, encoding="UTF-8")
+    xml_post = api.post(
+        "/v1/comprobantes",
+        params={"enviar": "false"},
+        content=unsigned_xml,
+        headers={**auth, "Content-Type": "application/xml"},
+    )
+    parts.append(_http(None, xml_post, _clip(unsigned_xml.decode("utf-8"), 900)))
+
+    # 3. Envío
+    parts.append(SEND_TEXT)
+    sent = api.post(f"/v1/comprobantes/{doc_id}/envio", headers=auth)
+    parts.append(_http(None, sent))
+    final = api.get(f"/v1/comprobantes/{doc_id}", params={"espera": 20}, headers=auth)
+    parts.append(SOAP_TEXT)
+    action, request, status, response = next(e for e in capture.exchanges if e[0] == "urn:sendBill")
+    parts.append(
+        _block(
+            "http",
+            f"POST /ol-ti-itcpfegem-beta/billService\nContent-Type: text/xml; charset=utf-8\n"
+            f"SOAPAction: {action}\n\n" + _clip_base64(_pretty_xml(request)),
+        )
+    )
+    parts.append(_block("http", f"HTTP {status}\n\n" + _clip_base64(_pretty_xml(response))))
+    envio = api.get(f"/v1/comprobantes/{doc_id}/cdr", params={"formato": "zip"}, headers=auth)
+    parts.append(ZIP_TEXT.format(name=f"{doc_id}.zip"))
+    parts.append(POS_TEXT)
+    boleta = api.post("/v1/comprobantes", params={"espera": 10}, json=BOLETA, headers=auth)
+    parts.append(_http(None, boleta, _json(BOLETA)))
+
+    # 4. Consulta
+    parts.append(STATUS_TEXT)
+    parts.append(_http(None, final))
+    cdr = api.get(f"/v1/comprobantes/{doc_id}/cdr", headers=auth)
+    parts.append(CDR_TEXT)
+    parts.append(_block("http", f"GET /v1/comprobantes/{doc_id}/cdr\nAuthorization: Bearer …"))
+    parts.append(_block("xml", _clip_base64(_pretty_xml(cdr.content))))
+    parts.append(CDR_ZIP_TEXT.format(id=doc_id))
+    parts.append(_block("http", f"GET /v1/comprobantes/{doc_id}/cdr?formato=zip\nAuthorization: Bearer …"))
+    parts.append(
+        _block(
+            "text",
+            f"HTTP {envio.status_code}\nContent-Type: {envio.headers['content-type']}\n"
+            f"Content-Disposition: {envio.headers['content-disposition']}\n\n"
+            f"(Base64 de los {len(envio.content)} bytes del zip)\n"
+            + _clip(base64.b64encode(envio.content).decode(), 400),
+        )
+    )
+    parts.append(LIST_TEXT)
+    parts.append(_http(None, api.get("/v1/comprobantes", params={"tipo": "01", "tamano": 2}, headers=auth)))
+    parts.append(_http(None, api.get("/v1/comprobantes/20000000001-01-F999-1", headers=auth)))
+    parts.append(FOOTER)
+    return "".join(parts)
+
+
+HEADER = """# Guía de integración de OpenPSE
+
+Esta guía explica, en el orden en que un ERP o un punto de venta lo necesita, cómo emitir
+comprobantes electrónicos de SUNAT con OpenPSE: 1) autenticación y token, 2) generación y
+firma, 3) envío, 4) consulta de estado y CDR.
+
+Cada ejemplo de esta página es una llamada real: `docs/generar_guia.py` levanta OpenPSE
+con la empresa demo (RUC 20000000001) y el sandbox de SUNAT, hace las llamadas y copia aquí
+los pedidos y las respuestas tal como ocurrieron (regenere con `make docs`). Los valores
+Base64 largos se recortan al medio, indicando cuántos caracteres se omiten; los tokens se
+muestran abreviados.
+
+Convenciones de la API: campos en español y en snake_case; códigos de los catálogos de
+SUNAT como texto (`"01"`, `"6"`, `"10"`); fechas ISO (`2026-11-21`) en hora de Lima; montos
+como texto decimal (`"118.00"`), nunca como número de coma flotante.
+
+"""
+
+AUTH_TEXT = """## 1. Autenticación y token
+
+`POST /v1/oauth2/token`, cuerpo `application/x-www-form-urlencoded`, igual que la API de
+SUNAT. Hay dos grants: `client_credentials` (el cliente de API de un ERP) y `password`
+(un usuario de la empresa). El token dura `expires_in` segundos y va en cada llamada como
+`Authorization: Bearer <token>`. Cada cliente pertenece a una empresa y solo ve sus
+comprobantes; el comprobante de otra empresa responde 404, igual que uno inexistente.
+
+"""
+
+SIGN_TEXT = """## 2. Generación y firma
+
+`POST /v1/comprobantes` con `Content-Type: application/json`. OpenPSE valida el pedido con
+las reglas de SUNAT, calcula cada total con aritmética decimal (valor de venta por línea,
+IGV sobre la base del comprobante, precio unitario con IGV, leyenda del monto en letras),
+construye el XML UBL 2.1 (versión 2.0 de SUNAT), lo firma con el certificado de la empresa
+y lo guarda. Con `enviar=false` solo firma: el comprobante queda `registrado` hasta que se
+pida su envío. Sin `numero`, OpenPSE asigna el siguiente de la serie.
+
+Los ítems llevan `valor_unitario` (sin IGV) o `precio_unitario` (con IGV). En este ejemplo
+la segunda línea se vende a 59.00 con IGV, y OpenPSE obtiene su valor sin IGV:
+
+"""
+
+SIGNED_XML_TEXT = """El `hash` de la respuesta es el `DigestValue` de la firma: el "valor resumen" que se
+imprime en la representación impresa. El XML firmado de `{id}` (hash `{hash}`), con la
+firma XMLDSig (RSA-SHA256, C14N) dentro de `ext:UBLExtensions`:
+
+"""
+
+ERRORS_TEXT = """### Errores de validación
+
+Un pedido que SUNAT rechazaría se responde en el acto, sin guardar nada, con el código de
+SUNAT en `codError` y el campo en `campo` (ruta JSON). Todos los problemas salen juntos. Los
+`totales` que envía el ERP se comparan con los calculados con la tolerancia de SUNAT (±1):
+
+"""
+
+CONFLICT_TEXT = """### Reenvíos e idempotencia
+
+Enviar otra vez el mismo comprobante (mismo número y contenido) devuelve el registrado con
+200; otro contenido con un número ya usado es un 409. La cabecera opcional
+`Idempotency-Key` sirve igual cuando el número lo asigna OpenPSE.
+
+"""
+
+XML_INPUT_TEXT = """### XML UBL propio
+
+Un ERP que ya construye su UBL lo envía sin firmar con `Content-Type: application/xml`;
+OpenPSE comprueba que el emisor sea la empresa del token, lo firma y sigue igual. Los DTD y
+las entidades se rechazan con 400.
+
+"""
+
+SEND_TEXT = """## 3. Envío
+
+Un comprobante con `enviar` (el valor por defecto) entra en la cola al registrarse; uno
+solo firmado se envía con `POST /v1/comprobantes/{id}/envio` (que también reintenta uno
+`fallido`). La respuesta es 202 y el envío sigue en segundo plano:
+
+"""
+
+SOAP_TEXT = """Lo que OpenPSE envía a SUNAT: `sendBill` con WS-Security (usuario = RUC + usuario SOL)
+y el zip `{RUC}-{TT}-{SERIE}-{NUMERO}.zip` en Base64; SUNAT contesta con el CDR, también un
+zip en Base64. Estos son los mensajes cruzados con el sandbox en esta ejecución (con
+sangría para leerlos):
+
+"""
+
+ZIP_TEXT = """El zip enviado (`{name}`) contiene un único XML del mismo nombre; el CDR vuelve como
+`R-{name}` con una carpeta `dummy/` y el XML de la constancia, tal como lo entrega SUNAT.
+
+Estados por los que pasa un comprobante: `registrado` → `enviando` → `aceptado` |
+`observado` (aceptado con observaciones 4000+) | `rechazado` (2000–3999). Si SUNAT no
+contesta (tiempo agotado, conexión cortada, respuesta vacía) queda `desconocido` y OpenPSE
+pregunta (`getStatusCdr`; en boletas reenvía los mismos bytes y SUNAT responde 1033 si ya
+lo tenía) antes de volver a enviar. Una excepción de SUNAT (0100–1999) deja `error` y se
+reintenta con espera creciente; agotados los intentos queda `fallido`.
+
+"""
+
+POS_TEXT = """### Punto de venta: esperar la respuesta
+
+Con `espera=N` (0 a 60 segundos) la llamada espera la respuesta de SUNAT y devuelve 200
+con el estado final, o 202 si aún no llegó. Una boleta con un ítem exonerado (`20`):
+
+"""
+
+STATUS_TEXT = """## 4. Consulta de estado y CDR
+
+`GET /v1/comprobantes/{id}` devuelve el estado y la respuesta de la autoridad (código,
+descripción, observaciones). También acepta `espera=N`:
+
+"""
+
+CDR_TEXT = """El CDR (ApplicationResponse firmado por SUNAT) en XML (con sangría para leerlo; la descarga
+trae los bytes originales, cuya firma verifica):
+
+"""
+
+CDR_ZIP_TEXT = """Y el zip original, tal como lo devolvió SUNAT (`formato=zip`):
+
+"""
+
+LIST_TEXT = """Listado con filtros (`tipo`, `serie`, `estado`, `desde`, `hasta`, `pagina`, `tamano`):
+
+"""
+
+FOOTER = """## Referencia
+
+- La especificación completa está en `/openapi.json` y en la documentación interactiva
+  `/docs` de cada instalación.
+- Códigos propios de OpenPSE (cuando SUNAT no tiene uno): `PSE-0001` JSON mal formado,
+  `PSE-0002` campo inválido, `PSE-0003` tipo de contenido no soportado, `PSE-0004` cuerpo
+  demasiado grande, `PSE-0005` XML con DTD o entidades, `PSE-0006` XML mal formado,
+  `PSE-0010` sin autenticación, `PSE-0011` sin permiso, `PSE-0012` no existe, `PSE-0013`
+  conflicto, `PSE-0020` no soportado aún, `PSE-0021` totales, `PSE-0022` empresa sin
+  certificado, `PSE-0023` certificado inválido, `PSE-0024` datos de empresa inválidos,
+  `PSE-0500` error interno, `PSE-0503` servicio no disponible.
+"""
+
+
+if __name__ == "__main__":
+    generate(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
+    print(f"Guía generada: {Path(sys.argv[1]) if len(sys.argv) > 1 else OUT}")
