@@ -239,3 +239,24 @@ def test_bad_query_parameters(api, auth):
 def test_unknown_route_and_document(api, auth):
     _assert_error(api.get("/v1/comprobantes/20000000001-01-F001-999", headers=auth), 404, "PSE-0012")
     _assert_error(api.get("/v1/nada", headers=auth), 404, "PSE-0012")
+
+
+def test_text_that_xml_cannot_hold(post_document, runtime):
+    body = factura(items=[{"descripcion": "Producto\x01", "cantidad": "1", "valor_unitario": "10"}])
+    _assert_error(post_document(body), 422, "PSE-0002", "items[0].descripcion")
+    _assert_error(post_document(factura(observaciones="nota\x00")), 422, "PSE-0002", "observaciones")
+    assert _stored(runtime) == 0
+
+
+@pytest.mark.parametrize(
+    ("item", "code", "campo"),
+    [
+        ({"cantidad": "1.12345678901", "valor_unitario": "1"}, "2025", "items[0].cantidad"),
+        ({"cantidad": "1000000000000", "valor_unitario": "1"}, "2025", "items[0].cantidad"),
+        ({"cantidad": "1", "valor_unitario": "0.00000000001"}, "2369", "items[0].valor_unitario"),
+        ({"cantidad": "1e400", "valor_unitario": "1"}, "PSE-0002", "items[0].cantidad"),
+        ({"cantidad": "NaN", "valor_unitario": "1"}, "PSE-0002", "items[0].cantidad"),
+    ],
+)
+def test_number_formats(post_document, item, code, campo):
+    _assert_error(post_document(factura(items=[{"descripcion": "x", **item}])), 422, code, campo)

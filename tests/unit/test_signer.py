@@ -88,3 +88,51 @@ def test_digest_matches_a_signature_sunat_accepted():
     signature.getparent().remove(signature)
     digest = base64.b64encode(hashlib.sha1(etree.tostring(root, method="c14n")).digest()).decode()
     assert digest == expected == "/wKIPKeZOhFEIOIyP1+T4AJDpfw="
+
+
+def test_canonical_signing_verifies_and_matches_lxml_c14n(test_certificate):
+    from openpse.signing.canonical import CanonicalWriter
+
+    w = CanonicalWriter()
+    w.root(
+        "Invoice",
+        {
+            "": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+            "ds": xmldsig.DS_NS,
+            "ext": xmldsig.EXT_NS,
+        },
+    )
+    w.start("ext:UBLExtensions")
+    w.start("ext:UBLExtension")
+    slot = w.empty("ext:ExtensionContent")
+    w.end()
+    w.end()
+    w.leaf("Note", "Añó & <ñ>\r\n")
+    w.end()
+    before, after = w.split(slot)
+    document = xmldsig.CanonicalDocument(
+        before,
+        after,
+        {
+            "": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+            "ds": xmldsig.DS_NS,
+            "ext": xmldsig.EXT_NS,
+        },
+    )
+    for profile in (xmldsig.SunatSignatureProfile(), xmldsig.SunatSignatureProfile.named("sha1")):
+        signed = xmldsig.sign_canonical(document, test_certificate, profile)
+        verify(signed.xml, test_certificate)
+        unsigned = etree.fromstring(signed.xml)
+        signature = unsigned.find(f".//{DS}Signature")
+        signature.getparent().remove(signature)
+        assert etree.tostring(unsigned, method="c14n").decode() == before + after
+
+
+def test_canonical_signing_refuses_other_canonicalizations(test_certificate):
+    document = xmldsig.CanonicalDocument("<r>", "</r>", {"ds": xmldsig.DS_NS})
+    with pytest.raises(ValueError, match="C14N"):
+        xmldsig.sign_canonical(
+            document,
+            test_certificate,
+            xmldsig.SunatSignatureProfile(canonicalization=xmldsig.Canonicalization.EXC_C14N),
+        )

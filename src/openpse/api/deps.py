@@ -36,6 +36,8 @@ class Principal:
     empresa_id: int | None
     admin: bool
     usuario_id: int | None
+    empresa: Empresa | None = None
+    """The company, loaded with the token (one query per request)."""
 
 
 _bearer = HTTPBearer(auto_error=False, description="Token de /v1/oauth2/token")
@@ -46,20 +48,21 @@ def get_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Falta el encabezado Authorization: Bearer <token>"))
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         row = session.execute(
-            select(Token, ApiCliente)
+            select(Token, ApiCliente, Empresa)
             .join(ApiCliente, ApiCliente.id == Token.cliente_id)
+            .outerjoin(Empresa, Empresa.id == Token.empresa_id)
             .where(Token.token_hash == token_digest(credentials.credentials))
         ).first()
     if row is None:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token inválido"))
-    token, client = row
+    token, client, empresa = row
     if token.revocado or not client.activo:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token revocado"))
     if token.expira <= utcnow():
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token vencido; solicite uno nuevo"))
-    return Principal(client.id, client.client_id, token.empresa_id, token.admin, token.usuario_id)
+    return Principal(client.id, client.client_id, token.empresa_id, token.admin, token.usuario_id, empresa)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -78,8 +81,7 @@ def company_of(runtime: Runtime, principal: Principal) -> Empresa:
     """The company a (non-admin) principal acts for."""
     if principal.empresa_id is None:
         raise Forbidden("Use un cliente de empresa: un administrador no emite comprobantes")
-    with runtime.db.session() as session:
-        empresa = session.get(Empresa, principal.empresa_id)
+    empresa = principal.empresa
     if empresa is None or not empresa.activo:
         raise Forbidden("La empresa del cliente no está activa")
     return empresa

@@ -19,9 +19,12 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+_EXPONENTS = [Decimal(1).scaleb(-places) for places in range(29)]
+
+
 def round_to(value: Decimal, places: int) -> Decimal:
     """Round half up to ``places`` decimals."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return value.quantize(_EXPONENTS[places], rounding=ROUND_HALF_UP)
 
 
 def fmt2(value: Decimal) -> str:

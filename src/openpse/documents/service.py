@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -53,32 +55,31 @@ def _event(session: Session, doc_id: str, anterior: str | None, estado: str, det
     session.add(Evento(comprobante_id=doc_id, estado_anterior=anterior, estado=estado, detalle=detalle))
 
 
-def _next_number(session: Session, empresa_id: int, tipo: str, serie: str) -> int:
-    """Atomically take the next correlative of a series."""
-    row = session.get(Serie, (empresa_id, tipo, serie), with_for_update=True)
-    if row is None:
-        session.add(Serie(empresa_id=empresa_id, tipo=tipo, serie=serie, ultimo=0))
-        session.flush()
-    taken = session.execute(
-        update(Serie)
-        .where(Serie.empresa_id == empresa_id, Serie.tipo == tipo, Serie.serie == serie)
-        .values(ultimo=Serie.ultimo + 1)
-        .returning(Serie.ultimo)
-    ).scalar_one()
-    used = session.scalar(
-        select(func.max(Comprobante.numero)).where(
-            Comprobante.empresa_id == empresa_id, Comprobante.tipo == tipo, Comprobante.serie == serie
-        )
+def _series_upsert(session: Session, empresa_id: int, tipo: str, serie: str, ultimo: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` on the series counter (SQLite and PostgreSQL)."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = insert(Serie).values(empresa_id=empresa_id, tipo=tipo, serie=serie, ultimo=1)
+    return statement.on_conflict_do_update(
+        index_elements=["empresa_id", "tipo", "serie"], set_={"ultimo": ultimo}
     )
-    if used is not None and used >= taken:
-        # Numbers were given explicitly beyond the counter: continue after them.
-        session.execute(
-            update(Serie)
-            .where(Serie.empresa_id == empresa_id, Serie.tipo == tipo, Serie.serie == serie)
-            .values(ultimo=used + 1)
-        )
-        return int(used) + 1
-    return int(taken)
+
+
+def _next_number(session: Session, empresa_id: int, tipo: str, serie: str) -> int:
+    """Take the next correlative of a series, in one statement (the counter row stays locked
+    until the transaction ends, so concurrent requests get consecutive numbers)."""
+    statement = _series_upsert(session, empresa_id, tipo, serie, Serie.ultimo + 1).returning(Serie.ultimo)
+    return int(session.execute(statement).scalar_one())
+
+
+def _note_number(session: Session, empresa_id: int, tipo: str, serie: str, numero: int) -> None:
+    """An explicitly numbered document moves the counter past it, so automatic numbers follow."""
+    ultimo = (
+        func.max(Serie.ultimo, numero)
+        if session.get_bind().dialect.name == "sqlite"
+        else func.greatest(Serie.ultimo, numero)
+    )
+    statement = _series_upsert(session, empresa_id, tipo, serie, ultimo)
+    session.execute(statement.values(ultimo=numero))
 
 
 def _existing(
@@ -133,21 +134,36 @@ def register(
     """
     authority = runtime.authority(empresa.pais)
     context = empresa_context(empresa, runtime.box, runtime.keys)
-    prepared: Prepared
+    prepared: Prepared | None = None
     if xml is not None:
         draft, prepared = authority.prepare_xml(xml, context)
     else:
         draft = authority.parse(payload)
+    with runtime.db.read() as session:
+        existing = _existing(session, empresa.id, draft, idempotency_key)
+    if existing is not None:
+        return _same_or_conflict(existing, draft)
+    if prepared is None and draft.numero is not None:
+        # The number is known: build, sign and write the files before taking the write
+        # lock, which then covers only the insert.
+        prepared = authority.prepare(draft, draft.numero, context, now_lima().date())
+    files = _write_files(runtime, empresa, prepared) if prepared is not None else None
     for attempt in range(3):
         try:
             with runtime.db.session() as session:
                 existing = _existing(session, empresa.id, draft, idempotency_key)
                 if existing is not None:
                     return _same_or_conflict(existing, draft)
-                if xml is None:
-                    numero = draft.numero or _next_number(session, empresa.id, draft.tipo, draft.serie)
+                if prepared is None:
+                    # Automatic numbering: the number, the signed document and the row
+                    # are one transaction, so a crash leaves no gap in the series.
+                    numero = _next_number(session, empresa.id, draft.tipo, draft.serie)
                     prepared = authority.prepare(draft, numero, context, now_lima().date())
-                row = _store(runtime, session, empresa, draft, prepared, idempotency_key, enviar)
+                    files = _write_files(runtime, empresa, prepared)
+                else:
+                    _note_number(session, empresa.id, prepared.tipo, prepared.serie, prepared.numero)
+                assert files is not None
+                row = _store(session, empresa, draft, prepared, files, idempotency_key, enviar)
             break
         except IntegrityError:
             # Another request took the same number or key between our read and our
@@ -159,19 +175,26 @@ def register(
     return Registered(row, created=True)
 
 
+def _write_files(runtime: Runtime, empresa: Empresa, prepared: Prepared) -> tuple[str, str]:
+    """Store the signed XML and the zip; keys are content digests, so this may run before
+    the row exists and a row that does not commit leaves only unreferenced files."""
+    prefix = f"{empresa.identificacion}/{prepared.fecha_emision:%Y/%m/%d}"
+    return (
+        runtime.blobs.put(prefix, prepared.xml_name, prepared.xml),
+        runtime.blobs.put(prefix, prepared.envio_name, prepared.envio),
+    )
+
+
 def _store(
-    runtime: Runtime,
     session: Session,
     empresa: Empresa,
     draft: Draft,
     prepared: Prepared,
+    files: tuple[str, str],
     idempotency_key: str | None,
     enviar: bool,
 ) -> Comprobante:
-    prefix = f"{empresa.identificacion}/{prepared.fecha_emision:%Y-%m}/{prepared.id}"
-    # Blobs are written before the row commits: a committed row always has its files.
-    xml_key = runtime.blobs.put(prefix, prepared.xml_name, prepared.xml)
-    envio_key = runtime.blobs.put(prefix, prepared.envio_name, prepared.envio)
+    xml_key, envio_key = files
     now = utcnow()
     row = Comprobante(
         id=prepared.id,
@@ -305,7 +328,7 @@ def advance(runtime: Runtime, doc_id: str) -> Estado | None:
     if claim is None:
         return None
     mode, row, token = claim
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         empresa = session.get(Empresa, row.empresa_id)
         assert empresa is not None
         context = empresa_context(empresa, runtime.box, runtime.keys)
@@ -323,12 +346,24 @@ def advance(runtime: Runtime, doc_id: str) -> Estado | None:
         # We cannot know whether the bytes left: the only safe state is "unknown".
         outcome = Outcome(Estado.DESCONOCIDO, detalle=f"error interno: {type(exc).__name__}: {exc}")
     log.info("%s %s → %s en %.0f ms", mode, doc_id, outcome.estado.value, (time.monotonic() - started) * 1000)
-    return _apply(runtime, doc_id, token, outcome)
+    return _apply(runtime, doc_id, token, outcome, row)
 
 
-def _apply(runtime: Runtime, doc_id: str, token: str, outcome: Outcome) -> Estado | None:
+def _apply(
+    runtime: Runtime, doc_id: str, token: str, outcome: Outcome, claimed: Comprobante
+) -> Estado | None:
     now = utcnow()
     follow_up: float | None = None
+    # The authority's files are stored before the transaction (content-addressed keys).
+    prefix = claimed.xml_blob.rsplit("/", 1)[0]
+    cdr_key = (
+        runtime.blobs.put(prefix, f"R-{claimed.xml_name}", outcome.cdr) if outcome.cdr is not None else None
+    )
+    cdr_zip_key = (
+        runtime.blobs.put(prefix, f"R-{claimed.envio_name}", outcome.cdr_zip)
+        if outcome.cdr_zip is not None
+        else None
+    )
     with runtime.db.session() as session:
         row = session.get(Comprobante, doc_id, with_for_update=True)
         if row is None or row.lease_token != token:
@@ -355,11 +390,10 @@ def _apply(runtime: Runtime, doc_id: str, token: str, outcome: Outcome) -> Estad
         elif new is Estado.REGISTRADO:
             follow_up = 0.0
         check_transition(current, new)
-        prefix = row.xml_blob.rsplit("/", 2)[0]
-        if outcome.cdr is not None:
-            row.cdr_blob = runtime.blobs.put(prefix, f"R-{row.xml_name}", outcome.cdr)
-        if outcome.cdr_zip is not None:
-            row.cdr_zip_blob = runtime.blobs.put(prefix, f"R-{row.envio_name}", outcome.cdr_zip)
+        if cdr_key is not None:
+            row.cdr_blob = cdr_key
+        if cdr_zip_key is not None:
+            row.cdr_zip_blob = cdr_zip_key
         if outcome.respuesta is not None:
             row.respuesta = outcome.respuesta
         if outcome.ticket is not None:
@@ -381,7 +415,7 @@ def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
     """Re-queue documents that should be moving and are not (lost enqueue, crashed worker)."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=older_than)
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         ids = session.scalars(
             select(Comprobante.id)
             .where(
@@ -406,7 +440,7 @@ def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
 
 
 def get_for(runtime: Runtime, empresa_id: int, doc_id: str) -> Comprobante:
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         row = session.get(Comprobante, doc_id)
     if row is None or row.empresa_id != empresa_id:
         raise NotFound(f"No existe el comprobante {doc_id}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class Certificate:
     private_key: rsa.RSAPrivateKey
     certificate: x509.Certificate
 
-    @property
+    @functools.cached_property
     def der_b64(self) -> str:
         return base64.b64encode(self.certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
 

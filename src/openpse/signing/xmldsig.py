@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
+from openpse.signing.canonical import escape_attr
 from openpse.signing.certificates import Certificate
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -152,6 +153,60 @@ def sign(
 
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return SignedXml(xml=xml, digest_value=digest_value)
+
+
+@dataclass(frozen=True)
+class CanonicalDocument:
+    """A document written in canonical form (see ``canonical.py``) with an empty signature slot.
+
+    ``before`` ends with the slot's start tag, ``after`` starts with its end tag, and
+    ``namespaces`` are the declarations of the root element (which must include ``ds``).
+    """
+
+    before: str
+    after: str
+    namespaces: dict[str, str]
+
+
+def sign_canonical(
+    document: CanonicalDocument, cert: Certificate, profile: SunatSignatureProfile = DEFAULT_PROFILE
+) -> SignedXml:
+    """Sign a document OpenPSE wrote itself, without parsing it.
+
+    The reference digest is the hash of ``before + after`` (the canonical form of the
+    document without its signature). ``SignedInfo`` is canonicalised by writing it with
+    every namespace declaration in scope, which is what inclusive C14N of that subset
+    renders on its apex (C14N §2.4) and what a verifier recomputes from the document.
+    """
+    if profile.canonicalization is not Canonicalization.C14N:
+        raise ValueError("sign_canonical implementa C14N inclusivo; use sign() para otros perfiles")
+    if document.namespaces.get("ds") != DS_NS:
+        raise ValueError("la raíz debe declarar xmlns:ds")
+    digest = hashlib.new(_HASHES[profile.digest_method], (document.before + document.after).encode("utf-8"))
+    digest_value = base64.b64encode(digest.digest()).decode("ascii")
+    body = (
+        f'<ds:CanonicalizationMethod Algorithm="{profile.canonicalization.value}">'
+        "</ds:CanonicalizationMethod>"
+        f'<ds:SignatureMethod Algorithm="{profile.signature_method.value}"></ds:SignatureMethod>'
+        '<ds:Reference URI=""><ds:Transforms>'
+        f'<ds:Transform Algorithm="{ENVELOPED}"></ds:Transform></ds:Transforms>'
+        f'<ds:DigestMethod Algorithm="{profile.digest_method.value}"></ds:DigestMethod>'
+        f"<ds:DigestValue>{digest_value}</ds:DigestValue></ds:Reference>"
+    )
+    declarations = "".join(
+        f' xmlns="{uri}"' if prefix == "" else f' xmlns:{prefix}="{uri}"'
+        for prefix, uri in sorted(document.namespaces.items())
+    )
+    signed_info = f"<ds:SignedInfo{declarations}>{body}</ds:SignedInfo>".encode()
+    raw = cert.private_key.sign(signed_info, padding.PKCS1v15(), _SIGN_HASHES[profile.signature_method]())
+    signature = (
+        f'<ds:Signature Id="{escape_attr(profile.signature_id)}"><ds:SignedInfo>{body}</ds:SignedInfo>'
+        f"<ds:SignatureValue>{base64.b64encode(raw).decode('ascii')}</ds:SignatureValue>"
+        f"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert.der_b64}</ds:X509Certificate>"
+        "</ds:X509Data></ds:KeyInfo></ds:Signature>"
+    )
+    xml = f'<?xml version="1.0" encoding="UTF-8"?>\n{document.before}{signature}{document.after}'
+    return SignedXml(xml=xml.encode("utf-8"), digest_value=digest_value)
 
 
 def digest_value_of(root: etree._Element) -> str | None:

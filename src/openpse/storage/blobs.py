@@ -1,9 +1,11 @@
 """Blob store on disk for signed XML, zips and CDRs.
 
-Files are immutable and their paths carry a digest of their content, so two requests
+Files are immutable and their names carry a digest of their content, so two requests
 racing for the same document number can never overwrite each other's bytes: only the
 row that commits points to its own files. Writes go to a temporary file and are
 renamed into place, so a crash never leaves a half-written blob under a real name.
+Callers pick a directory per company and day, so directories are created once a day,
+not once per document.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ class BlobStore:
     def put(self, prefix: str, name: str, data: bytes) -> str:
         """Store ``data``; return its key (a relative path)."""
         digest = hashlib.sha256(data).hexdigest()[:16]
-        key = f"{prefix}/{digest}/{name}"
+        key = f"{prefix}/{digest}-{name}"
         path = self.root / key
         if path.exists():
             return key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:

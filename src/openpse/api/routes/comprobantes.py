@@ -134,7 +134,7 @@ def listar(
         query = query.where(Comprobante.fecha_emision >= desde)
     if hasta:
         query = query.where(Comprobante.fecha_emision <= hasta)
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(
             query.order_by(Comprobante.creado.desc(), Comprobante.id.desc())

@@ -135,7 +135,7 @@ def _out(empresa: Empresa) -> EmpresaOut:
 
 
 def _owned(runtime: Runtime, principal: Principal, ruc: str) -> Empresa:
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         empresa = session.scalar(select(Empresa).where(Empresa.identificacion == ruc))
     # Another tenant's company is "not found", exactly like one that does not exist.
     if empresa is None or (not principal.admin and principal.empresa_id != empresa.id):

@@ -21,7 +21,7 @@ def health() -> dict[str, str]:
 @router.get("/ready", summary="El proceso puede atender: base de datos accesible")
 def ready(runtime: RuntimeDep) -> JSONResponse:
     try:
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse({"estado": "no_disponible", "base_de_datos": "error"}, status_code=503)

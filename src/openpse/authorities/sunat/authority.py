@@ -143,6 +143,30 @@ class SunatAuthority(Authority):
 
     def prepare(self, draft: Draft, numero: int, empresa: EmpresaContext, today: dt.date) -> Prepared:
         model: ComprobanteIn = draft.model
+        document, signed = self.build_signed(model, numero, empresa, today)
+        name = DocumentName(empresa.identificacion, model.tipo, model.serie, numero)
+        return Prepared(
+            id=name.base,
+            tipo=model.tipo,
+            serie=model.serie,
+            numero=numero,
+            fecha_emision=document.fecha_emision,
+            moneda=model.moneda,
+            total=f"{document.totals.total:.2f}",
+            totales=document.totals.as_api(),
+            cliente_tipo=model.cliente.tipo_documento,
+            cliente_numero=model.cliente.numero_documento,
+            xml_name=name.xml,
+            xml=signed.xml,
+            hash=signed.digest_value,
+            envio_name=name.zip,
+            envio=zip_single(name.xml, signed.xml),
+        )
+
+    def build_signed(
+        self, model: ComprobanteIn, numero: int, empresa: EmpresaContext, today: dt.date
+    ) -> tuple[ubl.Invoice, xmldsig.SignedXml]:
+        """Apply the rules, compute the totals, build the UBL and sign it."""
         now = now_lima()
         fecha = model.fecha_emision or today
         issues = IssueCollector()
@@ -165,7 +189,6 @@ class SunatAuthority(Authority):
             raise ValidationFailed(
                 Issue(Code.SIN_CERTIFICADO, "La empresa no tiene certificado digital cargado")
             )
-        name = DocumentName(empresa.identificacion, model.tipo, model.serie, numero)
         document = ubl.Invoice(
             tipo=model.tipo,
             serie=model.serie,
@@ -194,28 +217,12 @@ class SunatAuthority(Authority):
             observaciones=model.observaciones,
             orden_compra=model.orden_compra,
         )
-        signed = xmldsig.sign(
+        signed = xmldsig.sign_canonical(
             ubl.build_invoice(document),
             empresa.certificate,
             xmldsig.SunatSignatureProfile.named(empresa.firma_algoritmo),
         )
-        return Prepared(
-            id=name.base,
-            tipo=model.tipo,
-            serie=model.serie,
-            numero=numero,
-            fecha_emision=fecha,
-            moneda=model.moneda,
-            total=f"{totals.total:.2f}",
-            totales=totals.as_api(),
-            cliente_tipo=model.cliente.tipo_documento,
-            cliente_numero=model.cliente.numero_documento,
-            xml_name=name.xml,
-            xml=signed.xml,
-            hash=signed.digest_value,
-            envio_name=name.zip,
-            envio=zip_single(name.xml, signed.xml),
-        )
+        return document, signed
 
     @staticmethod
     def _emisor(empresa: EmpresaContext) -> ubl.Emisor:

@@ -11,10 +11,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Amount = Annotated[Decimal, Field(max_digits=22, decimal_places=10)]
+from openpse.signing.canonical import check_text
+
+XmlStr = Annotated[str, AfterValidator(check_text)]
+"""Text that XML 1.0 can hold (no control characters other than tab and line breaks)."""
+Text = Annotated[XmlStr, StringConstraints(strip_whitespace=True, min_length=1)]
+Amount = Annotated[Decimal, Field(allow_inf_nan=False, gt=Decimal("-1e15"), lt=Decimal("1e15"))]
+"""A decimal; SUNAT's formats (12 integers, 2 or 10 decimals) are checked by the rules, with SUNAT's codes."""
 
 
 class _Model(BaseModel):
@@ -32,14 +37,18 @@ class Cliente(_Model):
     razon_social: Text = Field(
         max_length=1500, description="Apellidos y nombres, denominación o razón social."
     )
-    direccion: str | None = Field(default=None, max_length=200, description="Dirección completa y detallada.")
-    email: str | None = Field(default=None, max_length=320, description="Correo del adquirente (opcional).")
+    direccion: XmlStr | None = Field(
+        default=None, max_length=200, description="Dirección completa y detallada."
+    )
+    email: XmlStr | None = Field(
+        default=None, max_length=320, description="Correo del adquirente (opcional)."
+    )
 
 
 class Item(_Model):
     """Línea del comprobante (cac:InvoiceLine)."""
 
-    codigo: str | None = Field(default=None, max_length=30, description="Código del producto del emisor.")
+    codigo: XmlStr | None = Field(default=None, max_length=30, description="Código del producto del emisor.")
     descripcion: Text = Field(max_length=500, description="Descripción detallada del bien o servicio.")
     unidad: Text = Field(
         default="NIU", description="Unidad de medida, catálogo 03 (UN/ECE rec 20): NIU, ZZ, KGM..."
@@ -55,7 +64,7 @@ class Item(_Model):
         default="10",
         description="Afectación al IGV, catálogo 07: 10 gravado, 20 exonerado, 30 inafecto (onerosos).",
     )
-    codigo_producto_sunat: str | None = Field(
+    codigo_producto_sunat: XmlStr | None = Field(
         default=None, pattern=r"^\d{8}$", description="Código de producto SUNAT (UNSPSC, catálogo 25)."
     )
 
@@ -109,8 +118,8 @@ class ComprobanteIn(_Model):
     cliente: Cliente
     items: list[Item] = Field(min_length=1, max_length=5000)
     forma_pago: FormaPago = Field(default_factory=FormaPago)
-    observaciones: str | None = Field(default=None, max_length=1000)
-    orden_compra: str | None = Field(default=None, max_length=20, description="Número de orden de compra.")
+    observaciones: XmlStr | None = Field(default=None, max_length=1000)
+    orden_compra: XmlStr | None = Field(default=None, max_length=20, description="Número de orden de compra.")
     totales: TotalesDeclarados | None = Field(
         default=None, description="Totales calculados por el ERP, para verificación."
     )

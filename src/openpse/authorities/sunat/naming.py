@@ -66,7 +66,8 @@ def zip_single(name: str, content: bytes) -> bytes:
         info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
-        archive.writestr(info, content)
+        # Level 1: about a third less CPU than the default, for a few hundred bytes more.
+        archive.writestr(info, content, compresslevel=1)
     return buffer.getvalue()
 
 

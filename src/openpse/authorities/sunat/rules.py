@@ -26,6 +26,8 @@ PLAZO_ENVIO_DIAS = 3
 """Parámetro 004 "plazo máximo de envío" (2108 beyond it)."""
 ADELANTO_MAXIMO_DIAS = 2
 """2329: the issue date may not be more than two days after the sending date."""
+MAX_INTEGER = Decimal("1e12")
+"""SUNAT's numeric formats allow 12 integer digits (n(12,2), n(12,10))."""
 _NO_WHITESPACE = re.compile(r"^\S+$")
 _ONE_LINE = re.compile(r"^[^\n\r\t]+$")
 
@@ -70,8 +72,8 @@ def check_items(model: ComprobanteIn, issues: IssueCollector) -> None:
         path = f"items[{index}]"
         if item.cantidad <= 0:
             _sunat(issues, "2024", f"{path}.cantidad")
-        elif _decimals(item.cantidad) > 10:
-            _sunat(issues, "2025", f"{path}.cantidad")
+        elif _decimals(item.cantidad) > 10 or item.cantidad >= MAX_INTEGER:
+            _sunat(issues, "2025", f"{path}.cantidad", "decimal de hasta 12 enteros y 10 decimales")
         if not catalogs.contains("03", item.unidad):
             _sunat(issues, "2936", f"{path}.unidad", f"'{item.unidad}' no está en el catálogo 03")
         if not catalogs.contains("07", item.afectacion_igv):
@@ -95,8 +97,13 @@ def check_items(model: ComprobanteIn, issues: IssueCollector) -> None:
             value = getattr(item, campo)
             # 2369: a positive decimal, not zero, with up to ten decimals (free items are
             # a different operation, with PricingReference 02).
-            if value is not None and (value <= 0 or _decimals(value) > 10):
-                _sunat(issues, "2369", f"{path}.{campo}", "decimal mayor que cero de hasta 10 decimales")
+            if value is not None and (value <= 0 or _decimals(value) > 10 or value >= MAX_INTEGER):
+                _sunat(
+                    issues,
+                    "2369",
+                    f"{path}.{campo}",
+                    "decimal mayor que cero de 12 enteros y hasta 10 decimales",
+                )
         if not _ONE_LINE.match(item.descripcion):
             _sunat(issues, "2027", f"{path}.descripcion", "sin saltos de línea ni tabuladores")
 

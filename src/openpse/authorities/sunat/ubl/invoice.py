@@ -3,22 +3,55 @@
 Element order follows the OASIS UBL-Invoice-2.1 schema; content follows SUNAT's
 "Guía de elaboración de documentos XML - Factura electrónica" and the Factura2_0 /
 Boleta2_0 validation sheets (the code of each rule is noted where a choice matters).
+The document is written directly in canonical form (``openpse.signing.canonical``), so
+signing it needs no parsing; it is indented, as SUNAT's own samples, because people read
+these files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from lxml import etree
-
 from openpse.authorities.sunat.totals import DocumentTotals, LineTotals
-from openpse.authorities.sunat.ubl.ns import CAC, CBC, DS, EXT, INVOICE, cac, cbc, ext, sub
+from openpse.authorities.sunat.ubl.ns import CAC, CBC, DS, EXT, INVOICE
 from openpse.core.money import fmt2, fmt_max, fmt_qty
+from openpse.signing.canonical import CanonicalWriter, attributes, escape_attr, escape_text
+from openpse.signing.xmldsig import CanonicalDocument
 
-_NSMAP = {None: INVOICE, "cac": CAC, "cbc": CBC, "ext": EXT, "ds": DS}
+NAMESPACES = {"": INVOICE, "cac": CAC, "cbc": CBC, "ext": EXT, "ds": DS}
 _CAT = "urn:pe:gob:sunat:cpe:see:gem:catalogos:catalogo"
+_UNECE = "United Nations Economic Commission for Europe"
+
+# Constant attribute sets, rendered once.
+_A_CUSTOMIZATION = attributes({"schemeAgencyName": "PE:SUNAT"})
+_A_PARTY_ID = attributes(
+    {"schemeName": "Documento de Identidad", "schemeAgencyName": "PE:SUNAT", "schemeURI": _CAT + "06"}
+)
+_A_RUC = attributes(
+    {
+        "schemeID": "6",
+        "schemeName": "Documento de Identidad",
+        "schemeAgencyName": "PE:SUNAT",
+        "schemeURI": _CAT + "06",
+    }
+)
+_A_UBIGEO = attributes({"schemeName": "Ubigeos", "schemeAgencyName": "PE:INEI"})
+_A_ESTABLECIMIENTO = attributes({"listAgencyName": "PE:SUNAT", "listName": "Establecimientos anexos"})
+_A_COUNTRY = attributes({"listID": "ISO 3166-1", "listAgencyName": _UNECE, "listName": "Country"})
+_A_CURRENCY = attributes({"listID": "ISO 4217 Alpha", "listName": "Currency", "listAgencyName": _UNECE})
+_A_TRIBUTO = attributes(
+    {"schemeName": "Codigo de tributos", "schemeAgencyName": "PE:SUNAT", "schemeURI": _CAT + "05"}
+)
+_A_PRICE_TYPE = attributes(
+    {"listName": "Tipo de Precio", "listAgencyName": "PE:SUNAT", "listURI": _CAT + "16"}
+)
+_A_AFECTACION = attributes(
+    {"listAgencyName": "PE:SUNAT", "listName": "Afectacion del IGV", "listURI": _CAT + "07"}
+)
+_A_UNSPSC = attributes({"listID": "UNSPSC", "listAgencyName": "GS1 US", "listName": "Item Classification"})
 
 
 @dataclass(frozen=True)
@@ -87,241 +120,300 @@ class Invoice:
         return f"{self.serie}-{self.numero}"
 
 
-def _amount(parent: etree._Element, tag: str, value: Decimal, currency: str) -> etree._Element:
-    return sub(parent, tag, fmt2(value), currencyID=currency)
+class _Builder:
+    def __init__(self, doc: Invoice) -> None:
+        self.doc = doc
+        self.w = CanonicalWriter()
+        self.currency = attributes({"currencyID": doc.moneda})
+        self.currency_code = escape_attr(doc.moneda)
 
+    def amount(self, tag: str, value: Decimal) -> None:
+        self.w.leaf_safe(tag, fmt2(value), self.currency)
 
-def _tax_scheme(parent: etree._Element, codigo: str, nombre: str, internacional: str) -> None:
-    scheme = sub(parent, cac("TaxScheme"))
-    sub(
-        scheme,
-        cbc("ID"),
-        codigo,
-        schemeName="Codigo de tributos",
-        schemeAgencyName="PE:SUNAT",
-        schemeURI=_CAT + "05",
-    )
-    sub(scheme, cbc("Name"), nombre)
-    sub(scheme, cbc("TaxTypeCode"), internacional)
+    def tax_scheme(self, codigo: str, nombre: str, internacional: str) -> None:
+        w = self.w
+        w.start("cac:TaxScheme")
+        w.leaf_safe("cbc:ID", codigo, _A_TRIBUTO)
+        w.leaf_safe("cbc:Name", nombre)
+        w.leaf_safe("cbc:TaxTypeCode", internacional)
+        w.end()
 
-
-def _supplier(root: etree._Element, emisor: Emisor) -> None:
-    party = sub(sub(root, cac("AccountingSupplierParty")), cac("Party"))
-    ident = sub(party, cac("PartyIdentification"))
-    sub(
-        ident,
-        cbc("ID"),
-        emisor.ruc,
-        schemeID="6",
-        schemeName="Documento de Identidad",
-        schemeAgencyName="PE:SUNAT",
-        schemeURI=_CAT + "06",
-    )
-    if emisor.nombre_comercial:
-        sub(sub(party, cac("PartyName")), cbc("Name"), emisor.nombre_comercial)
-    legal = sub(party, cac("PartyLegalEntity"))
-    sub(legal, cbc("RegistrationName"), emisor.razon_social)
-    address = sub(legal, cac("RegistrationAddress"))
-    if emisor.ubigeo:
-        sub(address, cbc("ID"), emisor.ubigeo, schemeName="Ubigeos", schemeAgencyName="PE:INEI")
-    # 3030 (observation) when missing: the establishment that issues the document.
-    sub(
-        address,
-        cbc("AddressTypeCode"),
-        emisor.codigo_establecimiento,
-        listAgencyName="PE:SUNAT",
-        listName="Establecimientos anexos",
-    )
-    if emisor.urbanizacion:
-        sub(address, cbc("CitySubdivisionName"), emisor.urbanizacion)
-    if emisor.provincia:
-        sub(address, cbc("CityName"), emisor.provincia)
-    if emisor.departamento:
-        sub(address, cbc("CountrySubentity"), emisor.departamento)
-    if emisor.distrito:
-        sub(address, cbc("District"), emisor.distrito)
-    if emisor.direccion:
-        sub(sub(address, cac("AddressLine")), cbc("Line"), emisor.direccion)
-    sub(
-        sub(address, cac("Country")),
-        cbc("IdentificationCode"),
-        "PE",
-        listID="ISO 3166-1",
-        listAgencyName="United Nations Economic Commission for Europe",
-        listName="Country",
-    )
-
-
-def _customer(root: etree._Element, receptor: Receptor) -> None:
-    party = sub(sub(root, cac("AccountingCustomerParty")), cac("Party"))
-    ident = sub(party, cac("PartyIdentification"))
-    sub(
-        ident,
-        cbc("ID"),
-        receptor.numero_documento,
-        schemeID=receptor.tipo_documento,
-        schemeName="Documento de Identidad",
-        schemeAgencyName="PE:SUNAT",
-        schemeURI=_CAT + "06",
-    )
-    legal = sub(party, cac("PartyLegalEntity"))
-    sub(legal, cbc("RegistrationName"), receptor.razon_social)
-    if receptor.direccion:
-        address = sub(legal, cac("RegistrationAddress"))
-        sub(sub(address, cac("AddressLine")), cbc("Line"), receptor.direccion)
-
-
-def _payment_terms(root: etree._Element, doc: Invoice) -> None:
-    if doc.tipo == "03":
-        # FormaPago (3244) is a factura rule; the boleta sheet has no such element and
-        # rejects a PaymentMeansID outside detracción (3128).
-        return
-    terms = sub(root, cac("PaymentTerms"))
-    sub(terms, cbc("ID"), "FormaPago")
-    sub(terms, cbc("PaymentMeansID"), doc.forma_pago)
-    if doc.forma_pago == "Credito":
-        _amount(terms, cbc("Amount"), doc.monto_pendiente or doc.totals.total, doc.moneda)
-        for index, cuota in enumerate(doc.cuotas, start=1):
-            item = sub(root, cac("PaymentTerms"))
-            sub(item, cbc("ID"), "FormaPago")
-            sub(item, cbc("PaymentMeansID"), f"Cuota{index:03d}")
-            _amount(item, cbc("Amount"), cuota.monto, doc.moneda)
-            sub(item, cbc("PaymentDueDate"), cuota.fecha_pago.isoformat())
-
-
-def _tax_total(root: etree._Element, doc: Invoice) -> None:
-    totals, currency = doc.totals, doc.moneda
-    tax_total = sub(root, cac("TaxTotal"))
-    _amount(tax_total, cbc("TaxAmount"), totals.igv, currency)
-    present = {ln.totals.tributo.codigo for ln in doc.lineas}
-    for codigo, base, tax, nombre, internacional in (
-        ("1000", totals.gravado, totals.igv, "IGV", "VAT"),
-        ("9997", totals.exonerado, Decimal(0), "EXO", "VAT"),
-        ("9998", totals.inafecto, Decimal(0), "INA", "FRE"),
-    ):
-        if codigo not in present:
-            continue
-        subtotal = sub(tax_total, cac("TaxSubtotal"))
-        _amount(subtotal, cbc("TaxableAmount"), base, currency)
-        _amount(subtotal, cbc("TaxAmount"), tax, currency)
-        _tax_scheme(sub(subtotal, cac("TaxCategory")), codigo, nombre, internacional)
-
-
-def _monetary_total(root: etree._Element, doc: Invoice) -> None:
-    totals, currency = doc.totals, doc.moneda
-    monetary = sub(root, cac("LegalMonetaryTotal"))
-    _amount(monetary, cbc("LineExtensionAmount"), totals.valor_venta, currency)
-    _amount(monetary, cbc("TaxInclusiveAmount"), totals.precio_venta, currency)
-    _amount(monetary, cbc("PayableAmount"), totals.total, currency)
-
-
-def _line(root: etree._Element, index: int, linea: Linea, currency: str) -> None:
-    t = linea.totals
-    node = sub(root, cac("InvoiceLine"))
-    sub(node, cbc("ID"), str(index))
-    sub(
-        node,
-        cbc("InvoicedQuantity"),
-        fmt_qty(t.cantidad),
-        unitCode=linea.unidad,
-        unitCodeListID="UN/ECE rec 20",
-        unitCodeListAgencyName="United Nations Economic Commission for Europe",
-    )
-    _amount(node, cbc("LineExtensionAmount"), t.valor_venta, currency)
-    price = sub(sub(node, cac("PricingReference")), cac("AlternativeConditionPrice"))
-    sub(price, cbc("PriceAmount"), fmt_max(t.precio_unitario), currencyID=currency)
-    sub(
-        price,
-        cbc("PriceTypeCode"),
-        "01",
-        listName="Tipo de Precio",
-        listAgencyName="PE:SUNAT",
-        listURI=_CAT + "16",
-    )
-    tax_total = sub(node, cac("TaxTotal"))
-    _amount(tax_total, cbc("TaxAmount"), t.igv, currency)
-    subtotal = sub(tax_total, cac("TaxSubtotal"))
-    _amount(subtotal, cbc("TaxableAmount"), t.valor_venta, currency)
-    _amount(subtotal, cbc("TaxAmount"), t.igv, currency)
-    category = sub(subtotal, cac("TaxCategory"))
-    sub(category, cbc("Percent"), fmt2(t.porcentaje))
-    sub(
-        category,
-        cbc("TaxExemptionReasonCode"),
-        t.afectacion,
-        listAgencyName="PE:SUNAT",
-        listName="Afectacion del IGV",
-        listURI=_CAT + "07",
-    )
-    _tax_scheme(category, t.tributo.codigo, t.tributo.nombre, t.tributo.codigo_internacional)
-    item = sub(node, cac("Item"))
-    sub(item, cbc("Description"), linea.descripcion)
-    if linea.codigo:
-        sub(sub(item, cac("SellersItemIdentification")), cbc("ID"), linea.codigo)
-    if linea.codigo_producto_sunat:
-        sub(
-            sub(item, cac("CommodityClassification")),
-            cbc("ItemClassificationCode"),
-            linea.codigo_producto_sunat,
-            listID="UNSPSC",
-            listAgencyName="GS1 US",
-            listName="Item Classification",
+    def header(self) -> int:
+        doc, w = self.doc, self.w
+        w.root("Invoice", NAMESPACES)
+        w.start("ext:UBLExtensions")
+        w.start("ext:UBLExtension")
+        slot = w.empty("ext:ExtensionContent")
+        w.end()
+        w.end()
+        w.leaf_safe("cbc:UBLVersionID", "2.1")
+        w.leaf_safe("cbc:CustomizationID", "2.0", _A_CUSTOMIZATION)
+        w.leaf("cbc:ID", doc.serie_numero)
+        w.leaf_safe("cbc:IssueDate", doc.fecha_emision.isoformat())
+        w.leaf_safe("cbc:IssueTime", doc.hora_emision.replace(microsecond=0).isoformat())
+        if doc.fecha_vencimiento:
+            w.leaf_safe("cbc:DueDate", doc.fecha_vencimiento.isoformat())
+        # 3205/3206: the operation type travels in @listID (catálogo 51), not in ProfileID.
+        w.leaf(
+            "cbc:InvoiceTypeCode",
+            doc.tipo,
+            attributes(
+                {
+                    "listID": doc.tipo_operacion,
+                    "listAgencyName": "PE:SUNAT",
+                    "listName": "Tipo de Documento",
+                    "listURI": _CAT + "01",
+                    "name": "Tipo de Operacion",
+                }
+            ),
         )
-    sub(sub(node, cac("Price")), cbc("PriceAmount"), fmt_max(t.valor_unitario), currencyID=currency)
+        for codigo, texto in doc.leyendas:
+            w.leaf("cbc:Note", texto, attributes({"languageLocaleID": codigo}))
+        if doc.observaciones:
+            w.leaf("cbc:Note", doc.observaciones)
+        w.leaf("cbc:DocumentCurrencyCode", doc.moneda, _A_CURRENCY)
+        w.leaf_safe("cbc:LineCountNumeric", str(len(doc.lineas)))
+        if doc.orden_compra:
+            w.start("cac:OrderReference")
+            w.leaf("cbc:ID", doc.orden_compra)
+            w.end()
+        return slot
+
+    def signature_reference(self) -> None:
+        emisor, w = self.doc.emisor, self.w
+        w.start("cac:Signature")
+        w.leaf("cbc:ID", f"SIGN{emisor.ruc}")
+        w.start("cac:SignatoryParty")
+        w.start("cac:PartyIdentification")
+        w.leaf("cbc:ID", emisor.ruc)
+        w.end()
+        w.start("cac:PartyName")
+        w.leaf("cbc:Name", emisor.razon_social)
+        w.end()
+        w.end()
+        w.start("cac:DigitalSignatureAttachment")
+        w.start("cac:ExternalReference")
+        w.leaf_safe("cbc:URI", "#SignOpenPSE")
+        w.end()
+        w.end()
+        w.end()
+
+    def supplier(self) -> None:
+        emisor, w = self.doc.emisor, self.w
+        w.start("cac:AccountingSupplierParty")
+        w.start("cac:Party")
+        w.start("cac:PartyIdentification")
+        w.leaf("cbc:ID", emisor.ruc, _A_RUC)
+        w.end()
+        if emisor.nombre_comercial:
+            w.start("cac:PartyName")
+            w.leaf("cbc:Name", emisor.nombre_comercial)
+            w.end()
+        w.start("cac:PartyLegalEntity")
+        w.leaf("cbc:RegistrationName", emisor.razon_social)
+        w.start("cac:RegistrationAddress")
+        if emisor.ubigeo:
+            w.leaf("cbc:ID", emisor.ubigeo, _A_UBIGEO)
+        # 3030 (observation) when missing: the establishment that issues the document.
+        w.leaf("cbc:AddressTypeCode", emisor.codigo_establecimiento, _A_ESTABLECIMIENTO)
+        for tag, value in (
+            ("cbc:CitySubdivisionName", emisor.urbanizacion),
+            ("cbc:CityName", emisor.provincia),
+            ("cbc:CountrySubentity", emisor.departamento),
+            ("cbc:District", emisor.distrito),
+        ):
+            if value:
+                w.leaf(tag, value)
+        if emisor.direccion:
+            w.start("cac:AddressLine")
+            w.leaf("cbc:Line", emisor.direccion)
+            w.end()
+        w.start("cac:Country")
+        w.leaf_safe("cbc:IdentificationCode", "PE", _A_COUNTRY)
+        w.end()
+        w.end()
+        w.end()
+        w.end()
+        w.end()
+
+    def customer(self) -> None:
+        receptor, w = self.doc.receptor, self.w
+        w.start("cac:AccountingCustomerParty")
+        w.start("cac:Party")
+        w.start("cac:PartyIdentification")
+        w.leaf(
+            "cbc:ID",
+            receptor.numero_documento,
+            attributes(
+                {
+                    "schemeID": receptor.tipo_documento,
+                    "schemeName": "Documento de Identidad",
+                    "schemeAgencyName": "PE:SUNAT",
+                    "schemeURI": _CAT + "06",
+                }
+            ),
+        )
+        w.end()
+        w.start("cac:PartyLegalEntity")
+        w.leaf("cbc:RegistrationName", receptor.razon_social)
+        if receptor.direccion:
+            w.start("cac:RegistrationAddress")
+            w.start("cac:AddressLine")
+            w.leaf("cbc:Line", receptor.direccion)
+            w.end()
+            w.end()
+        w.end()
+        w.end()
+        w.end()
+
+    def payment_terms(self) -> None:
+        doc, w = self.doc, self.w
+        if doc.tipo == "03":
+            # FormaPago (3244) is a factura rule; the boleta sheet has no such element and
+            # rejects a PaymentMeansID outside detracción (3128).
+            return
+        w.start("cac:PaymentTerms")
+        w.leaf_safe("cbc:ID", "FormaPago")
+        w.leaf_safe("cbc:PaymentMeansID", doc.forma_pago)
+        if doc.forma_pago == "Credito":
+            self.amount("cbc:Amount", doc.monto_pendiente or doc.totals.total)
+        w.end()
+        if doc.forma_pago == "Credito":
+            for index, cuota in enumerate(doc.cuotas, start=1):
+                w.start("cac:PaymentTerms")
+                w.leaf_safe("cbc:ID", "FormaPago")
+                w.leaf_safe("cbc:PaymentMeansID", f"Cuota{index:03d}")
+                self.amount("cbc:Amount", cuota.monto)
+                w.leaf_safe("cbc:PaymentDueDate", cuota.fecha_pago.isoformat())
+                w.end()
+
+    def tax_total(self) -> None:
+        doc, w = self.doc, self.w
+        totals = doc.totals
+        w.start("cac:TaxTotal")
+        self.amount("cbc:TaxAmount", totals.igv)
+        present = {ln.totals.tributo.codigo for ln in doc.lineas}
+        for codigo, base, tax, nombre, internacional in (
+            ("1000", totals.gravado, totals.igv, "IGV", "VAT"),
+            ("9997", totals.exonerado, Decimal(0), "EXO", "VAT"),
+            ("9998", totals.inafecto, Decimal(0), "INA", "FRE"),
+        ):
+            if codigo not in present:
+                continue
+            w.start("cac:TaxSubtotal")
+            self.amount("cbc:TaxableAmount", base)
+            self.amount("cbc:TaxAmount", tax)
+            w.start("cac:TaxCategory")
+            self.tax_scheme(codigo, nombre, internacional)
+            w.end()
+            w.end()
+        w.end()
+
+    def monetary_total(self) -> None:
+        totals, w = self.doc.totals, self.w
+        w.start("cac:LegalMonetaryTotal")
+        self.amount("cbc:LineExtensionAmount", totals.valor_venta)
+        self.amount("cbc:TaxInclusiveAmount", totals.precio_venta)
+        self.amount("cbc:PayableAmount", totals.total)
+        w.end()
+
+    def line(self, index: int, linea: Linea) -> None:
+        t = linea.totals
+        template = _line_template(bool(linea.codigo), bool(linea.codigo_producto_sunat))
+        self.w.raw(
+            template.format(
+                index=index,
+                cantidad=fmt_qty(t.cantidad),
+                unidad=escape_attr(linea.unidad),
+                currency=self.currency_code,
+                # LineTotals amounts are already rounded to cents: written as they are.
+                valor_venta=f"{t.valor_venta:f}",
+                precio_unitario=fmt_max(t.precio_unitario),
+                igv=f"{t.igv:f}",
+                porcentaje=f"{t.porcentaje:f}",
+                afectacion=escape_text(t.afectacion),
+                tributo=t.tributo.codigo,
+                tributo_nombre=t.tributo.nombre,
+                tributo_internacional=t.tributo.codigo_internacional,
+                descripcion=escape_text(linea.descripcion),
+                codigo=escape_text(linea.codigo or ""),
+                codigo_producto=escape_text(linea.codigo_producto_sunat or ""),
+                valor_unitario=fmt_max(t.valor_unitario),
+            )
+        )
 
 
-def build_invoice(doc: Invoice) -> etree._Element:
-    """The unsigned Invoice, with an empty ``ext:ExtensionContent`` for the signature."""
-    root = etree.Element("{" + INVOICE + "}Invoice", nsmap=_NSMAP)
-    sub(sub(sub(root, ext("UBLExtensions")), ext("UBLExtension")), ext("ExtensionContent"))
-    sub(root, cbc("UBLVersionID"), "2.1")
-    sub(root, cbc("CustomizationID"), "2.0", schemeAgencyName="PE:SUNAT")
-    sub(root, cbc("ID"), doc.serie_numero)
-    sub(root, cbc("IssueDate"), doc.fecha_emision.isoformat())
-    sub(root, cbc("IssueTime"), doc.hora_emision.replace(microsecond=0).isoformat())
-    if doc.fecha_vencimiento:
-        sub(root, cbc("DueDate"), doc.fecha_vencimiento.isoformat())
-    # 3205/3206: the operation type travels in @listID (catálogo 51), not in ProfileID.
-    sub(
-        root,
-        cbc("InvoiceTypeCode"),
-        doc.tipo,
-        listID=doc.tipo_operacion,
-        listAgencyName="PE:SUNAT",
-        listName="Tipo de Documento",
-        listURI=_CAT + "01",
-        name="Tipo de Operacion",
+@functools.cache
+def _line_template(with_code: bool, with_product_code: bool) -> str:
+    """An InvoiceLine written once by the canonical writer with ``{field}`` placeholders.
+
+    Lines are most of a document; filling a template costs a tenth of writing each
+    element, and the template comes from the same writer, so the rules stay in one place.
+    Placeholder values are escaped by the caller.
+    """
+    w = CanonicalWriter(depth=1)
+    currency = ' currencyID="{currency}"'
+    w.start("cac:InvoiceLine")
+    w.leaf_safe("cbc:ID", "{index}")
+    w.leaf_safe(
+        "cbc:InvoicedQuantity",
+        "{cantidad}",
+        ' unitCode="{unidad}"'
+        + attributes({"unitCodeListID": "UN/ECE rec 20", "unitCodeListAgencyName": _UNECE}),
     )
-    for codigo, texto in doc.leyendas:
-        sub(root, cbc("Note"), texto, languageLocaleID=codigo)
-    if doc.observaciones:
-        sub(root, cbc("Note"), doc.observaciones)
-    sub(
-        root,
-        cbc("DocumentCurrencyCode"),
-        doc.moneda,
-        listID="ISO 4217 Alpha",
-        listName="Currency",
-        listAgencyName="United Nations Economic Commission for Europe",
-    )
-    sub(root, cbc("LineCountNumeric"), str(len(doc.lineas)))
-    if doc.orden_compra:
-        sub(sub(root, cac("OrderReference")), cbc("ID"), doc.orden_compra)
-    signature = sub(root, cac("Signature"))
-    sub(signature, cbc("ID"), f"SIGN{doc.emisor.ruc}")
-    signatory = sub(signature, cac("SignatoryParty"))
-    sub(sub(signatory, cac("PartyIdentification")), cbc("ID"), doc.emisor.ruc)
-    sub(sub(signatory, cac("PartyName")), cbc("Name"), doc.emisor.razon_social)
-    attachment = sub(sub(signature, cac("DigitalSignatureAttachment")), cac("ExternalReference"))
-    sub(attachment, cbc("URI"), "#SignOpenPSE")
-    _supplier(root, doc.emisor)
-    _customer(root, doc.receptor)
-    _payment_terms(root, doc)
-    _tax_total(root, doc)
-    _monetary_total(root, doc)
+    w.leaf_safe("cbc:LineExtensionAmount", "{valor_venta}", currency)
+    w.start("cac:PricingReference")
+    w.start("cac:AlternativeConditionPrice")
+    w.leaf_safe("cbc:PriceAmount", "{precio_unitario}", currency)
+    w.leaf_safe("cbc:PriceTypeCode", "01", _A_PRICE_TYPE)
+    w.end()
+    w.end()
+    w.start("cac:TaxTotal")
+    w.leaf_safe("cbc:TaxAmount", "{igv}", currency)
+    w.start("cac:TaxSubtotal")
+    w.leaf_safe("cbc:TaxableAmount", "{valor_venta}", currency)
+    w.leaf_safe("cbc:TaxAmount", "{igv}", currency)
+    w.start("cac:TaxCategory")
+    w.leaf_safe("cbc:Percent", "{porcentaje}")
+    w.leaf_safe("cbc:TaxExemptionReasonCode", "{afectacion}", _A_AFECTACION)
+    w.start("cac:TaxScheme")
+    w.leaf_safe("cbc:ID", "{tributo}", _A_TRIBUTO)
+    w.leaf_safe("cbc:Name", "{tributo_nombre}")
+    w.leaf_safe("cbc:TaxTypeCode", "{tributo_internacional}")
+    w.end()
+    w.end()
+    w.end()
+    w.end()
+    w.start("cac:Item")
+    w.leaf_safe("cbc:Description", "{descripcion}")
+    if with_code:
+        w.start("cac:SellersItemIdentification")
+        w.leaf_safe("cbc:ID", "{codigo}")
+        w.end()
+    if with_product_code:
+        w.start("cac:CommodityClassification")
+        w.leaf_safe("cbc:ItemClassificationCode", "{codigo_producto}", _A_UNSPSC)
+        w.end()
+    w.end()
+    w.start("cac:Price")
+    w.leaf_safe("cbc:PriceAmount", "{valor_unitario}", currency)
+    w.end()
+    w.end()
+    return w.text()
+
+
+def build_invoice(doc: Invoice) -> CanonicalDocument:
+    """The unsigned Invoice in canonical form, with an empty ``ext:ExtensionContent`` for the signature."""
+    builder = _Builder(doc)
+    slot = builder.header()
+    builder.signature_reference()
+    builder.supplier()
+    builder.customer()
+    builder.payment_terms()
+    builder.tax_total()
+    builder.monetary_total()
     for index, linea in enumerate(doc.lineas, start=1):
-        _line(root, index, linea, doc.moneda)
-    # Indented, as SUNAT's own samples: the signature covers the bytes as they are, and
-    # people read these files. The empty signature slot stays empty (no child, no text).
-    etree.indent(root, space=" ")
-    return root
+        builder.line(index, linea)
+    builder.w.end()
+    before, after = builder.w.split(slot)
+    return CanonicalDocument(before=before, after=after, namespaces=NAMESPACES)
