@@ -147,22 +147,24 @@ def register(
         # The number is known: build, sign and write the files before taking the write
         # lock, which then covers only the insert.
         prepared = authority.prepare(draft, draft.numero, context, now_lima().date())
-    files = _write_files(runtime, empresa, prepared) if prepared is not None else None
+    numbered = prepared
+    numbered_files = _write_files(runtime, empresa, numbered) if numbered is not None else None
     for attempt in range(3):
         try:
             with runtime.db.session() as session:
                 existing = _existing(session, empresa.id, draft, idempotency_key)
                 if existing is not None:
                     return _same_or_conflict(existing, draft)
-                if prepared is None:
+                if numbered is not None and numbered_files is not None:
+                    prepared, files = numbered, numbered_files
+                    _note_number(session, empresa.id, prepared.tipo, prepared.serie, prepared.numero)
+                else:
                     # Automatic numbering: the number, the signed document and the row
-                    # are one transaction, so a crash leaves no gap in the series.
+                    # are one transaction (taken again on every attempt), so a crash
+                    # leaves no gap in the series.
                     numero = _next_number(session, empresa.id, draft.tipo, draft.serie)
                     prepared = authority.prepare(draft, numero, context, now_lima().date())
                     files = _write_files(runtime, empresa, prepared)
-                else:
-                    _note_number(session, empresa.id, prepared.tipo, prepared.serie, prepared.numero)
-                assert files is not None
                 row = _store(session, empresa, draft, prepared, files, idempotency_key, enviar)
             break
         except IntegrityError:
