@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     )
 
     sandbox_latency_ms: int = Field(default=0, ge=0, description="Artificial latency of every emulator call.")
+    sandbox_faults: str = Field(
+        default="",
+        description="Fault injection of the emulators, e.g. "
+        "'timeout=0.1,lost_response=0.05,http500=0.05,empty200=0.05,reset=0.05,latency_ms=20,seed=7'.",
+    )
     sandbox_cert_dir: Path | None = Field(
         default=None, description="Where the emulator keeps its CDR signing key; default <data_dir>/sandbox."
     )
