@@ -17,8 +17,19 @@ from lxml import etree
 
 from tests_support import shared_path
 
-SHEETS = {"01": "ValidaExprRegFactura-2.0.1.xsl", "03": "ValidaExprRegBoleta-2.0.1.xsl"}
-_CODE = re.compile(r"errorCode\s+(\d{4})")
+SHEETS = {
+    "01": "ValidaExprRegFactura-2.0.1.xsl",
+    "03": "ValidaExprRegBoleta-2.0.1.xsl",
+    "07": "ValidaExprRegNC-2.0.1.xsl",
+    "08": "ValidaExprRegND-2.0.1.xsl",
+}
+SCHEMAS = {
+    "01": "UBL-Invoice-2.1.xsd",
+    "03": "UBL-Invoice-2.1.xsd",
+    "07": "UBL-CreditNote-2.1.xsd",
+    "08": "UBL-DebitNote-2.1.xsd",
+}
+_CODE = re.compile(r"(?:errorCode\s+|INFO\s*:\s*)(\d{4})")
 
 
 @dataclass(frozen=True)

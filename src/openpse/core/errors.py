@@ -98,12 +98,20 @@ class Unavailable(OpenPSEError):
 
 @dataclass
 class IssueCollector:
-    """Collects issues so that one answer lists every problem, not only the first."""
+    """Collects issues so that one answer lists every problem, not only the first.
+
+    ``warnings`` are the authority's observations (SUNAT 4000+): they do not stop the
+    document, and are shown with it.
+    """
 
     issues: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
 
     def add(self, cod: str, mensaje: str, campo: str | None = None) -> None:
         self.issues.append(Issue(cod, mensaje, campo))
+
+    def warn(self, cod: str, mensaje: str, campo: str | None = None) -> None:
+        self.warnings.append(Issue(cod, mensaje, campo))
 
     def raise_if_any(self) -> None:
         if self.issues:

@@ -28,10 +28,18 @@ from openpse.authorities.base import Authority, Draft, EmpresaContext, Outcome, 
 from openpse.authorities.sunat import codes, rules
 from openpse.authorities.sunat.cdr import Cdr, CdrError, parse_cdr_zip
 from openpse.authorities.sunat.endpoints import endpoints_for
-from openpse.authorities.sunat.models import ComprobanteIn
+from openpse.authorities.sunat.models import Ajuste as AjusteIn
+from openpse.authorities.sunat.models import ComprobanteIn, FormaPago, Item
 from openpse.authorities.sunat.naming import DocumentName, zip_single
 from openpse.authorities.sunat.soap import Credentials, SoapFault, SunatSoapClient, TransportError
-from openpse.authorities.sunat.totals import DocumentTotals, LineInput, compute_document, compute_line
+from openpse.authorities.sunat.totals import (
+    Ajuste,
+    DocumentTotals,
+    IscInput,
+    LineInput,
+    compute_document,
+    compute_line,
+)
 from openpse.authorities.sunat.ubl import invoice as ubl
 from openpse.authorities.sunat.ubl.ns import CAC, CBC, EXT, INVOICE
 from openpse.core import xmlsafe
@@ -67,6 +75,41 @@ _RETRYABLE_EXCEPTIONS = {
 }
 _RETRYABLE_RANGES = ((130, 138), (200, 299))
 _NAMES = {"01": "Factura", "03": "Boleta"}
+
+
+LEYENDA_GRATUITA = "TRANSFERENCIA GRATUITA DE UN BIEN Y/O SERVICIO PRESTADO GRATUITAMENTE"
+LEYENDA_IVAP = "Operación sujeta al IVAP"
+
+
+def _ajuste(value: Decimal | AjusteIn | None, defecto: str) -> tuple[Ajuste, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Decimal):
+        return (Ajuste(defecto, monto=value),)
+    factor = value.porcentaje / 100 if value.porcentaje is not None else None
+    return (Ajuste(value.codigo or defecto, monto=value.monto, factor=factor, base=value.base),)
+
+
+def _line_input(item: Item) -> LineInput:
+    bolsas = None
+    if item.icbper is not None:
+        bolsas = item.icbper.cantidad if item.icbper.cantidad is not None else int(item.cantidad)
+    return LineInput(
+        cantidad=item.cantidad,
+        afectacion=item.afectacion_igv,
+        valor_unitario=item.valor_unitario,
+        precio_unitario=item.precio_unitario,
+        valor_referencial=item.valor_referencial,
+        ajustes=_ajuste(item.descuento, "00") + _ajuste(item.cargo, "47"),
+        isc=IscInput(item.isc.sistema, item.isc.tasa, item.isc.precio_sugerido) if item.isc else None,
+        bolsas=bolsas,
+    )
+
+
+def _globales(model: ComprobanteIn) -> tuple[Ajuste, ...]:
+    return tuple(ajuste for value in model.descuentos_globales for ajuste in _ajuste(value, "02")) + tuple(
+        ajuste for value in model.cargos for ajuste in _ajuste(value, "50")
+    )
 
 
 def _retryable(code: str) -> bool:
@@ -143,7 +186,8 @@ class SunatAuthority(Authority):
 
     def prepare(self, draft: Draft, numero: int, empresa: EmpresaContext, today: dt.date) -> Prepared:
         model: ComprobanteIn = draft.model
-        document, signed = self.build_signed(model, numero, empresa, today)
+        warnings: list[Issue] = []
+        document, signed = self.build_signed(model, numero, empresa, today, warnings)
         name = DocumentName(empresa.identificacion, model.tipo, model.serie, numero)
         return Prepared(
             id=name.base,
@@ -161,12 +205,23 @@ class SunatAuthority(Authority):
             hash=signed.digest_value,
             envio_name=name.zip,
             envio=zip_single(name.xml, signed.xml),
+            observaciones=[
+                {"codigo": w.cod, "descripcion": w.mensaje, "campo": w.campo or ""} for w in warnings
+            ],
         )
 
     def build_signed(
-        self, model: ComprobanteIn, numero: int, empresa: EmpresaContext, today: dt.date
+        self,
+        model: ComprobanteIn,
+        numero: int,
+        empresa: EmpresaContext,
+        today: dt.date,
+        warnings: list[Issue] | None = None,
     ) -> tuple[ubl.Invoice, xmldsig.SignedXml]:
-        """Apply the rules, compute the totals, build the UBL and sign it."""
+        """Apply the rules, compute the totals, build the UBL and sign it.
+
+        SUNAT's observations found on the way are appended to ``warnings``.
+        """
         now = now_lima()
         fecha = model.fecha_emision or today
         issues = IssueCollector()
@@ -175,20 +230,34 @@ class SunatAuthority(Authority):
         rules.check_items(model, issues)
         issues.raise_if_any()
 
-        lines = [
-            compute_line(LineInput(i.cantidad, i.afectacion_igv, i.valor_unitario, i.precio_unitario))
-            for i in model.items
-        ]
-        totals = compute_document(lines)
+        rate = (model.porcentaje_igv or Decimal(18)) / 100
+        lines = [compute_line(_line_input(item), rate, fecha) for item in model.items]
+        totals = compute_document(lines, rate, _globales(model))
         rules.check_line_values(lines, issues)
         rules.check_forma_pago(model, fecha, totals.total, issues)
         self._check_declared_totals(model, totals, issues)
         issues.raise_if_any()
+        if warnings is not None:
+            warnings.extend(issues.warnings)
 
         if empresa.certificate is None:
             raise ValidationFailed(
                 Issue(Code.SIN_CERTIFICADO, "La empresa no tiene certificado digital cargado")
             )
+        leyendas = [("1000", amount_in_words(totals.total, model.moneda))]
+        if totals.gratuito:
+            leyendas.append(("1002", LEYENDA_GRATUITA))
+        if totals.ivap:
+            leyendas.append(("2007", LEYENDA_IVAP))
+        leyendas.extend((leyenda.codigo, leyenda.descripcion) for leyenda in model.leyendas)
+        afectado, motivo = model.documento_afectado, model.motivo
+        # FormaPago travels in facturas (3244) and in credit notes of motivo 13 (3257) only;
+        # a boleta's "Contado" is accepted in the request and not written (3128).
+        forma_pago: FormaPago | None = None
+        if model.tipo == "01":
+            forma_pago = model.forma_pago or FormaPago()
+        elif model.tipo == "07" and motivo is not None and motivo.codigo == "13":
+            forma_pago = model.forma_pago
         document = ubl.Invoice(
             tipo=model.tipo,
             serie=model.serie,
@@ -209,13 +278,20 @@ class SunatAuthority(Authority):
                 for item, line in zip(model.items, lines, strict=True)
             ],
             totals=totals,
-            leyendas=[("1000", amount_in_words(totals.total, model.moneda))],
-            forma_pago=model.forma_pago.tipo,
-            monto_pendiente=model.forma_pago.monto_pendiente,
-            cuotas=[ubl.Cuota(c.monto, c.fecha_pago) for c in model.forma_pago.cuotas],
+            leyendas=leyendas,
+            forma_pago=forma_pago.tipo if forma_pago is not None else None,
+            monto_pendiente=forma_pago.monto_pendiente if forma_pago is not None else None,
+            cuotas=[ubl.Cuota(c.monto, c.fecha_pago) for c in forma_pago.cuotas]
+            if forma_pago is not None
+            else [],
             fecha_vencimiento=model.fecha_vencimiento,
             observaciones=model.observaciones,
             orden_compra=model.orden_compra,
+            nota=ubl.Nota(
+                afectado.tipo, f"{afectado.serie}-{afectado.numero}", motivo.codigo, motivo.descripcion
+            )
+            if afectado is not None and motivo is not None
+            else None,
         )
         signed = xmldsig.sign_canonical(
             ubl.build_invoice(document),
@@ -245,24 +321,24 @@ class SunatAuthority(Authority):
         declared = model.totales
         if declared is None:
             return
-        computed = {
-            "gravado": totals.gravado,
-            "exonerado": totals.exonerado,
-            "inafecto": totals.inafecto,
-            "igv": totals.igv,
-            "total": totals.total,
+        # The codes of the sheet's total checks: ERROR for facturas and their notes, the
+        # older OBSERV codes for boletas and theirs (Control de Cambios, 2021-04-06).
+        factura = model.tipo == "01" or (model.tipo in ("07", "08") and model.serie.startswith("F"))
+        checks = {
+            "gravado": (totals.gravado, "3277", "4299"),
+            "exonerado": (totals.exonerado, "3275", "4297"),
+            "inafecto": (totals.inafecto, "3274", "4296"),
+            "exportacion": (totals.exportacion, "3273", "4295"),
+            "gratuito": (totals.gratuito, "3276", "4298"),
+            "igv": (totals.igv, "3291", "4290"),
+            "isc": (totals.isc, "3294", "4301"),
+            "icbper": (totals.icbper, "3306", "3306"),
+            "total": (totals.total, "3280", "4312"),
         }
-        sunat_codes = {
-            "gravado": "3277" if model.tipo == "01" else "4299",
-            "exonerado": "3275" if model.tipo == "01" else "4297",
-            "inafecto": "3276" if model.tipo == "01" else "4298",
-            "igv": "3291" if model.tipo == "01" else "4290",
-            "total": "3280" if model.tipo == "01" else "4312",
-        }
-        for campo, ours in computed.items():
+        for campo, (ours, error, observation) in checks.items():
             theirs = getattr(declared, campo)
             if theirs is not None and abs(round2(theirs) - ours) > TOLERANCIA:
-                code = sunat_codes[campo]
+                code = error if factura else observation
                 issues.add(
                     code,
                     f"{codes.message(code)} (declarado {round2(theirs):.2f}, calculado {ours:.2f})",

@@ -1,4 +1,5 @@
-"""The JSON a Peruvian ERP sends to ``POST /v1/comprobantes`` (factura 01, boleta 03).
+"""The JSON a Peruvian ERP sends to ``POST /v1/comprobantes``: factura (01), boleta (03),
+nota de crédito (07) and nota de débito (08).
 
 Field names are the API's (``../shared/design/API.md``); each docstring gives the meaning
 in SUNAT's words and the catalogue that governs the value. Amounts and quantities are
@@ -31,7 +32,7 @@ class Cliente(_Model):
 
     tipo_documento: Text = Field(
         description="Tipo de documento de identidad, catálogo 06: 6 RUC, 1 DNI, 4 carné de extranjería, "
-        "7 pasaporte, 0 sin documento (boletas)."
+        "7 pasaporte, 0 sin documento (boletas, exportación)."
     )
     numero_documento: Text = Field(max_length=15, description="Número de documento de identidad.")
     razon_social: Text = Field(
@@ -45,8 +46,40 @@ class Cliente(_Model):
     )
 
 
+class Ajuste(_Model):
+    """Descuento o cargo (cac:AllowanceCharge, catálogo 53): un monto, o un porcentaje de una base."""
+
+    codigo: Text | None = Field(
+        default=None,
+        description="Catálogo 53. Por ítem: 00 descuento que afecta la base del IGV (por defecto), 01 que no "
+        "la afecta, 47/48 cargos. Global: 02 descuento que afecta la base (por defecto), 03 que no; "
+        "49 cargo que afecta la base, 50 que no (por defecto), 45 FISE, 46 recargo al consumo.",
+    )
+    monto: Amount | None = Field(default=None, description="Importe del descuento o cargo.")
+    porcentaje: Amount | None = Field(default=None, description="Porcentaje sobre la base (10 = 10 %).")
+    base: Amount | None = Field(
+        default=None, description="Base del porcentaje; por defecto la que SUNAT valida."
+    )
+
+
+class Isc(_Model):
+    """Impuesto selectivo al consumo de la línea (catálogo 08)."""
+
+    sistema: Text = Field(description="01 al valor, 02 monto fijo, 03 precio de venta al público.")
+    tasa: Amount = Field(description="Porcentaje (01 y 03) o monto fijo por unidad (02).")
+    precio_sugerido: Amount | None = Field(
+        default=None, description="Precio de venta al público (sistema 03)."
+    )
+
+
+class Icbper(_Model):
+    """Impuesto al consumo de las bolsas de plástico (tributo 7152)."""
+
+    cantidad: int | None = Field(default=None, ge=0, le=99999, description="Bolsas; por defecto la cantidad.")
+
+
 class Item(_Model):
-    """Línea del comprobante (cac:InvoiceLine)."""
+    """Línea del comprobante (cac:InvoiceLine, CreditNoteLine o DebitNoteLine)."""
 
     codigo: XmlStr | None = Field(default=None, max_length=30, description="Código del producto del emisor.")
     descripcion: Text = Field(max_length=500, description="Descripción detallada del bien o servicio.")
@@ -60,10 +93,23 @@ class Item(_Model):
     precio_unitario: Amount | None = Field(
         default=None, description="Precio unitario con impuestos; alternativa a valor_unitario."
     )
+    valor_referencial: Amount | None = Field(
+        default=None,
+        description="Valor referencial unitario de una transferencia gratuita (PricingReference tipo 02).",
+    )
     afectacion_igv: Text = Field(
         default="10",
-        description="Afectación al IGV, catálogo 07: 10 gravado, 20 exonerado, 30 inafecto (onerosos).",
+        description="Afectación al IGV, catálogo 07: 10 gravado, 11–16 gravado gratuito, 17 IVAP, "
+        "20 exonerado, 21 exonerado gratuito, 30 inafecto, 31–37 inafecto gratuito, 40 exportación.",
     )
+    descuento: Amount | Ajuste | None = Field(
+        default=None, description="Descuento de la línea: un monto (código 00) o un objeto Ajuste."
+    )
+    cargo: Amount | Ajuste | None = Field(
+        default=None, description="Cargo de la línea: un monto (47) o un Ajuste."
+    )
+    isc: Isc | None = None
+    icbper: Icbper | None = Field(default=None, description="Bolsas de plástico gravadas con ICBPER.")
     codigo_producto_sunat: XmlStr | None = Field(
         default=None, pattern=r"^\d{8}$", description="Código de producto SUNAT (UNSPSC, catálogo 25)."
     )
@@ -77,7 +123,7 @@ class Cuota(_Model):
 
 
 class FormaPago(_Model):
-    """Forma de pago (cac:PaymentTerms con ID FormaPago), obligatoria desde 2022."""
+    """Forma de pago (cac:PaymentTerms con ID FormaPago), obligatoria en facturas desde 2022."""
 
     tipo: Literal["Contado", "Credito"] = "Contado"
     monto_pendiente: Amount | None = Field(
@@ -86,21 +132,47 @@ class FormaPago(_Model):
     cuotas: list[Cuota] = Field(default_factory=list, max_length=999)
 
 
+class DocumentoAfectado(_Model):
+    """Comprobante que modifica una nota (cac:BillingReference/cac:InvoiceDocumentReference)."""
+
+    tipo: Text = Field(description="Catálogo 01: 01 factura, 03 boleta.")
+    serie: Text
+    numero: int = Field(ge=1, le=99999999)
+
+
+class Motivo(_Model):
+    """Motivo de la nota (cac:DiscrepancyResponse)."""
+
+    codigo: Text = Field(description="Catálogo 09 (nota de crédito) o 10 (nota de débito).")
+    descripcion: Text = Field(max_length=500, description="Sustento de la nota.")
+
+
+class Leyenda(_Model):
+    codigo: Text = Field(description="Catálogo 52.")
+    descripcion: Text = Field(max_length=200)
+
+
 class TotalesDeclarados(_Model):
     """Totales que el ERP calculó: se comparan con los de OpenPSE (tolerancia ±1 como SUNAT)."""
 
     gravado: Amount | None = None
     exonerado: Amount | None = None
     inafecto: Amount | None = None
+    exportacion: Amount | None = None
+    gratuito: Amount | None = None
     igv: Amount | None = None
+    isc: Amount | None = None
+    icbper: Amount | None = None
     total: Amount | None = None
 
 
 class ComprobanteIn(_Model):
-    """Factura (01) o boleta de venta (03) electrónica, UBL 2.1 / versión 2.0 de SUNAT."""
+    """Factura (01), boleta (03), nota de crédito (07) o de débito (08): UBL 2.1, versión 2.0 de SUNAT."""
 
-    tipo: Text = Field(description="Tipo de comprobante, catálogo 01: 01 factura, 03 boleta.")
-    serie: Text = Field(description="Serie: F + 3 alfanuméricos para facturas, B + 3 para boletas.")
+    tipo: Text = Field(description="Tipo de comprobante, catálogo 01: 01 factura, 03 boleta, 07 y 08 notas.")
+    serie: Text = Field(
+        description="Serie: F + 3 alfanuméricos (facturas y sus notas), B + 3 (boletas y sus notas)."
+    )
     numero: int | None = Field(
         default=None, ge=1, le=99999999, description="Correlativo; si se omite, OpenPSE asigna el siguiente."
     )
@@ -113,11 +185,21 @@ class ComprobanteIn(_Model):
     fecha_vencimiento: dt.date | None = Field(default=None, description="Fecha de vencimiento (cbc:DueDate).")
     moneda: Text = Field(default="PEN", description="Moneda, catálogo 02 (ISO 4217): PEN, USD...")
     tipo_operacion: Text = Field(
-        default="0101", description="Tipo de operación, catálogo 51: 0101 venta interna."
+        default="0101", description="Tipo de operación, catálogo 51: 0101 venta interna, 0200 exportación..."
+    )
+    porcentaje_igv: Amount | None = Field(
+        default=None, description="Tasa del IGV: 18 (por defecto) o 10.5 (MYPE del padrón de SUNAT)."
     )
     cliente: Cliente
     items: list[Item] = Field(min_length=1, max_length=5000)
-    forma_pago: FormaPago = Field(default_factory=FormaPago)
+    descuentos_globales: list[Ajuste] = Field(default_factory=list, max_length=10)
+    cargos: list[Ajuste] = Field(default_factory=list, max_length=10)
+    forma_pago: FormaPago | None = Field(
+        default=None, description="Contado por defecto en facturas; en notas de crédito solo con motivo 13."
+    )
+    documento_afectado: DocumentoAfectado | None = Field(default=None, description="Solo notas (07, 08).")
+    motivo: Motivo | None = Field(default=None, description="Solo notas (07, 08).")
+    leyendas: list[Leyenda] = Field(default_factory=list, max_length=10, description="Leyendas adicionales.")
     observaciones: XmlStr | None = Field(default=None, max_length=1000)
     orden_compra: XmlStr | None = Field(default=None, max_length=20, description="Número de orden de compra.")
     totales: TotalesDeclarados | None = Field(

@@ -36,16 +36,18 @@ class TransportError(RuntimeError):
     """
 
 
-@dataclass(frozen=True)
 class SoapFault(Exception):
-    """A SOAP fault; ``code`` is SUNAT's four-digit code when the fault carries one."""
+    """A SOAP fault; ``code`` is SUNAT's four-digit code when the fault carries one.
 
-    code: str
-    message: str
-    faultcode: str
+    A plain exception class: Python must be able to set ``__traceback__`` on it while it
+    propagates (a frozen dataclass refuses that inside context managers).
+    """
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.message}"
+    def __init__(self, code: str, message: str, faultcode: str) -> None:
+        super().__init__(f"{code} {message}")
+        self.code = code
+        self.message = message
+        self.faultcode = faultcode
 
 
 @dataclass(frozen=True)
