@@ -21,7 +21,13 @@ def test_factura_is_accepted_and_gives_back_xml_and_cdr(api, auth, post_document
         "gravado": "100.00",
         "exonerado": "0.00",
         "inafecto": "0.00",
+        "exportacion": "0.00",
+        "gratuito": "0.00",
         "igv": "18.00",
+        "isc": "0.00",
+        "icbper": "0.00",
+        "descuentos": "0.00",
+        "cargos": "0.00",
         "total": "118.00",
     }
     assert body["respuesta"] == {

@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from openpse import __version__
 from openpse.api import errors
 from openpse.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from openpse.api.routes import comprobantes, empresas, health, token
+from openpse.api.routes import comprobantes, empresas, firma, health, token
 from openpse.authorities.sunat.models import ComprobanteIn
 from openpse.documents.service import sweep
 from openpse.jobs.queue import JobQueue
@@ -51,7 +51,7 @@ def create_app(runtime: Runtime, start_workers: int = 0) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for module in (token, empresas, comprobantes, health):
+    for module in (token, empresas, comprobantes, firma, health):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

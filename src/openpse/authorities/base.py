@@ -122,6 +122,10 @@ class Authority(ABC):
         """Sign an unsigned document that the client built itself."""
 
     @abstractmethod
+    def sign_xml(self, xml: bytes, empresa: EmpresaContext) -> tuple[bytes, str]:
+        """Sign an unsigned document without storing or sending it: (signed XML, hash)."""
+
+    @abstractmethod
     def submit(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
         """Send the document; never raises for anything the authority or the network does."""
 

@@ -41,7 +41,7 @@ from openpse.authorities.sunat.totals import (
     compute_line,
 )
 from openpse.authorities.sunat.ubl import invoice as ubl
-from openpse.authorities.sunat.ubl.ns import CAC, CBC, EXT, INVOICE
+from openpse.authorities.sunat.ubl.ns import CAC, CBC, CREDIT_NOTE, DEBIT_NOTE, EXT, INVOICE
 from openpse.core import xmlsafe
 from openpse.core.errors import BadRequest, Code, Issue, IssueCollector, ValidationFailed
 from openpse.core.money import round2
@@ -74,7 +74,13 @@ _RETRYABLE_EXCEPTIONS = {
     "1078",
 }
 _RETRYABLE_RANGES = ((130, 138), (200, 299))
-_NAMES = {"01": "Factura", "03": "Boleta"}
+_NAMES = {"01": "Factura", "03": "Boleta", "07": "Nota de Credito", "08": "Nota de Debito"}
+# Root element of a client-built document → its tipo (None: read InvoiceTypeCode).
+_XML_ROOTS: dict[tuple[str, str], str | None] = {
+    (INVOICE, "Invoice"): None,
+    (CREDIT_NOTE, "CreditNote"): "07",
+    (DEBIT_NOTE, "DebitNote"): "08",
+}
 
 
 LEYENDA_GRATUITA = "TRANSFERENCIA GRATUITA DE UN BIEN Y/O SERVICIO PRESTADO GRATUITAMENTE"
@@ -345,31 +351,39 @@ class SunatAuthority(Authority):
                     f"totales.{campo}",
                 )
 
-    def prepare_xml(self, xml: bytes, empresa: EmpresaContext) -> tuple[Draft, Prepared]:
+    def _sign_client_xml(
+        self, xml: bytes, empresa: EmpresaContext
+    ) -> tuple[etree._Element, xmldsig.SignedXml, str, str, int, str]:
+        """Check the identity of a client-built UBL document and sign it.
+
+        Returns the signed tree, the signature, tipo, serie, número and the SHA-256 of the
+        canonical unsigned document (its identity for idempotency).
+        """
         root = xmlsafe.parse_request(xml)
         qname = etree.QName(root)
-        if qname.localname != "Invoice" or qname.namespace != INVOICE:
+        key = (qname.namespace or "", qname.localname)
+        if key not in _XML_ROOTS:
             raise ValidationFailed(
                 Issue(
                     Code.NO_SOPORTADO,
-                    f"Documento XML {qname.localname} aún no soportado; se acepta Invoice UBL 2.1 (01, 03)",
+                    f"Documento XML {qname.localname} aún no soportado; se aceptan Invoice (01, 03), "
+                    "CreditNote (07) y DebitNote (08) UBL 2.1",
                 )
             )
         ns = {"cbc": CBC, "cac": CAC, "ext": EXT}
-        ident = root.findtext("cbc:ID", namespaces=ns) or ""
-        tipo = root.findtext("cbc:InvoiceTypeCode", namespaces=ns) or ""
-        ruc = root.findtext(
-            "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID", namespaces=ns
-        )
+        tipo = _XML_ROOTS[key] or (root.findtext("cbc:InvoiceTypeCode", namespaces=ns) or "")
         if tipo not in rules.TIPOS_SOPORTADOS:
             raise ValidationFailed(Issue("1003", codes.message("1003"), "InvoiceTypeCode"))
-        serie, _, numero_text = ident.partition("-")
+        serie, _, numero_text = (root.findtext("cbc:ID", namespaces=ns) or "").partition("-")
         if (
             not rules.SERIE[tipo].match(serie)
             or not numero_text.isdigit()
             or not 1 <= int(numero_text) <= 99999999
         ):
             raise ValidationFailed(Issue("1001", codes.message("1001"), "ID"))
+        ruc = root.findtext(
+            "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID", namespaces=ns
+        )
         if ruc != empresa.identificacion:
             raise ValidationFailed(
                 Issue(
@@ -395,12 +409,21 @@ class SunatAuthority(Authority):
             )
         except xmldsig.SigningError as exc:
             raise BadRequest(Issue(Code.CAMPO_INVALIDO, str(exc), "UBLExtensions")) from exc
-        numero = int(numero_text)
+        return root, signed, tipo, serie, int(numero_text), content_hash
+
+    def sign_xml(self, xml: bytes, empresa: EmpresaContext) -> tuple[bytes, str]:
+        _root, signed, *_rest = self._sign_client_xml(xml, empresa)
+        return signed.xml, signed.digest_value
+
+    def prepare_xml(self, xml: bytes, empresa: EmpresaContext) -> tuple[Draft, Prepared]:
+        root, signed, tipo, serie, numero, content_hash = self._sign_client_xml(xml, empresa)
+        ns = {"cbc": CBC, "cac": CAC}
         name = DocumentName(empresa.identificacion, tipo, serie, numero)
         fecha = dt.date.fromisoformat(
             root.findtext("cbc:IssueDate", namespaces=ns) or now_lima().date().isoformat()
         )
-        payable = root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ns) or "0"
+        monetary = "cac:RequestedMonetaryTotal" if tipo == "08" else "cac:LegalMonetaryTotal"
+        payable = root.findtext(f"{monetary}/cbc:PayableAmount", namespaces=ns) or "0"
         igv = root.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=ns) or "0"
         customer = root.find("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID", ns)
         draft = Draft(tipo=tipo, serie=serie, numero=numero, content_hash=content_hash, model=None)
