@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
-from sunat_sandbox_support import SigningKey, make_signing_key
+from sunat_sandbox_support import LiveServer, SigningKey, make_signing_key
 
 from openpse.sandbox import SandboxConfig, create_app
 
@@ -42,3 +42,19 @@ def app(make_app: Callable[..., Starlette]) -> Starlette:
 def client(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Starlette], LiveServer]]:
+    """Start sandbox apps over real HTTP; they stop at the end of the test."""
+    servers: list[LiveServer] = []
+
+    def start(app: Starlette) -> LiveServer:
+        server = LiveServer(app)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -15,17 +15,27 @@ from sunat_sandbox_support import (
     BETA_BILL,
     CONSULT,
     RUC,
+    DailySummary,
     Invoice,
     SigningKey,
+    Voided,
+    VoidedLine,
     cdr_text,
     cdr_xml,
     cdr_zip,
     envelope,
     fault_code,
+    fault_string,
+    get_status,
+    lima_today,
     send_bill,
+    send_summary,
     signed_package,
+    signed_zip,
     status_of,
     status_query,
+    ticket_of,
+    ticket_status,
 )
 
 from openpse.sandbox import SandboxConfig
@@ -45,7 +55,8 @@ def _send(
     [
         (None, "moddatos", "0101"),
         ("20123456789NOEXISTE", "moddatos", "0103"),
-        ("MODDATOS", "moddatos", "0103"),
+        ("MODDATOS", "moddatos", "0102"),
+        ("20123456789MODDATOS", "", "0102"),
         ("30123456789MODDATOS", "moddatos", "0103"),
         ("20123456789MODDATOS", "otra", "0104"),
     ],
@@ -75,9 +86,39 @@ def test_configured_users_are_accepted(make_app: Callable[..., Starlette], signi
         assert fault_code(client.post(BETA_BILL, content=demo).content) == "soap-env:Client.0103"
 
 
+def test_a_user_without_the_e_invoicing_profile_is_0111(
+    make_app: Callable[..., Starlette], signing_key: SigningKey
+) -> None:
+    app = make_app(users={f"{RUC}CONSULTOR": "clave"}, users_without_profile={f"{RUC}CONSULTOR"})
+    with TestClient(app) as client:
+        request = send_bill(
+            *signed_package(Invoice(), signing_key), username=f"{RUC}CONSULTOR", password="clave"
+        )
+        answer = client.post(BETA_BILL, content=request).content
+        assert fault_code(answer) == "soap-env:Client.0111"
+        assert fault_string(answer).endswith("Rejected by policy.")
+        wrong_clave = send_bill(
+            *signed_package(Invoice(), signing_key), username=f"{RUC}CONSULTOR", password="x"
+        )
+        assert fault_code(client.post(BETA_BILL, content=wrong_clave).content) == "soap-env:Client.0104"
+        query = envelope("getStatus", {"rucComprobante": RUC}, username=f"{RUC}CONSULTOR", password="clave")
+        assert fault_code(client.post(CONSULT, content=query).content) == "soap-env:Client.0111"
+        assert app.state.sandbox.documents() == []
+
+
+def test_users_without_profile_must_be_configured_users() -> None:
+    with pytest.raises(ValueError, match="users_without_profile"):
+        SandboxConfig(users_without_profile={f"{RUC}NADIE"})
+
+
 def test_a_user_may_not_send_another_rucs_documents(client: TestClient, signing_key: SigningKey) -> None:
     answer = _send(client, Invoice(), signing_key, username="20600000001MODDATOS")
     assert fault_code(answer) == "soap-env:Client.0154"
+
+
+def test_a_user_may_not_send_another_rucs_summaries(client: TestClient, signing_key: SigningKey) -> None:
+    request = send_summary(*signed_zip(DailySummary(), signing_key), username="20600000001MODDATOS")
+    assert fault_code(client.post(BETA_BILL, content=request).content) == "soap-env:Client.0154"
 
 
 def test_a_linked_pse_may_send_for_its_emisor(
@@ -113,15 +154,27 @@ def test_get_status_cdr_of_an_unknown_document_is_0011(client: TestClient) -> No
     assert (code, content) == ("0011", None)
 
 
-def test_get_status_tells_accepted_rejected_and_unknown(client: TestClient, signing_key: SigningKey) -> None:
-    _send(client, Invoice(), signing_key)
+def test_get_status_tells_accepted_rejected_annulled_and_unknown(
+    client: TestClient, signing_key: SigningKey
+) -> None:
+    today = lima_today().isoformat()
+    _send(client, Invoice(issue_date=today), signing_key)
     _send(client, Invoice(document_id="F001-2", payable_delta=Decimal(9)), signing_key)
+    _send(client, Invoice(document_id="F001-3", issue_date=today), signing_key)
+    baja = Voided(lines=[VoidedLine(numero="3")])
+    ticket = ticket_of(client.post(BETA_BILL, content=send_summary(*signed_zip(baja, signing_key))).content)
+    assert ticket_status(client.post(BETA_BILL, content=get_status(ticket)).content)[0] == "98"
+    assert ticket_status(client.post(BETA_BILL, content=get_status(ticket)).content)[0] == "0"
 
     codes = [
-        status_of(client.post(CONSULT, content=status_query("getStatus", numero=n)).content)[0] for n in "123"
+        status_of(client.post(CONSULT, content=status_query("getStatus", numero=n)).content)[0]
+        for n in "1234"
     ]
 
-    assert codes == ["0001", "0002", "0011"]
+    assert codes == ["0001", "0002", "0003", "0011"]
+    cdr = status_of(client.post(CONSULT, content=status_query("getStatusCdr", numero="3")).content)
+    assert cdr[0] == "0004"
+    assert cdr[2] is not None
 
 
 @pytest.mark.parametrize(
@@ -185,11 +238,18 @@ def test_config_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("OPENPSE_SANDBOX_MODE", "BETA")
     monkeypatch.setenv("OPENPSE_SANDBOX_LATENCY_MS", "25")
     monkeypatch.setenv("OPENPSE_SANDBOX_CERT_DIR", str(tmp_path))
+    monkeypatch.setenv(
+        "OPENPSE_SANDBOX_FAULTS", "timeout=0.1, lost_response=0.05,http500=0.05,latency_ms=20,seed=7"
+    )
     config = SandboxConfig.from_settings(Settings())
     assert (config.mode, config.latency_ms, config.cert_dir) == ("beta", 25, tmp_path)
+    assert (config.faults.timeout, config.faults.lost_response, config.faults.http500) == (0.1, 0.05, 0.05)
+    assert (config.faults.latency_ms, config.faults.seed, config.total_latency_s) == (20, 7, 0.045)
+    monkeypatch.delenv("OPENPSE_SANDBOX_FAULTS")
     monkeypatch.delenv("OPENPSE_SANDBOX_MODE")
     monkeypatch.delenv("OPENPSE_SANDBOX_CERT_DIR")
     defaults = SandboxConfig.from_settings(Settings(data_dir=tmp_path))
     assert (defaults.mode, defaults.cert_dir) == ("produccion", tmp_path / "sandbox")
+    assert not defaults.faults.active
     with pytest.raises(ValueError, match="mode"):
         SandboxConfig(mode="prod")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from sunat_sandbox_support import (
     BETA_BILL,
     CONSULT,
     Invoice,
+    LiveServer,
     SigningKey,
     cdr_text,
     cdr_xml,
@@ -32,26 +29,9 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GREENTER_SAMPLE = SHARED / "sunat" / "samples" / "signed" / "greenter-F001-1" / "20123456789-01-F001-1.xml"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def base_url(app: Starlette) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def base_url(app: Starlette, serve: Callable[[Starlette], LiveServer]) -> str:
+    return serve(app).url
 
 
 def test_send_bill_and_get_status_cdr_over_http(base_url: str, signing_key: SigningKey) -> None:

@@ -1,14 +1,20 @@
-"""Clave SOL check of the WS-Security UsernameToken.
+"""Clave SOL check of the WS-Security UsernameToken (and of the GRE token's password grant).
 
 Follows ``sunat.md`` §1.3 (username = RUC + usuario SOL; SUNAT beta's public demo user
-``MODDATOS``) and the exception codes of §1.5:
+``MODDATOS``), the exception codes of §1.5 and the General sheet (0111):
 
 - no UsernameToken, or no Username in it: 0101 "El encabezado de seguridad es incorrecto";
-- a user the sandbox does not know: 0103 "El Usuario ingresado no existe". SUNAT has
-  both 0102 (user or password wrong) and 0103; 0103 is the one recorded in the wild
-  (``a:Client.0103``, ``ns0:0103``), and telling a missing user from a wrong password
-  is what a developer needs from a sandbox;
-- a known user with a wrong or missing password: 0104 "La Clave ingresada es incorrecta".
+- credentials that cannot name a SOL user (a username that is not an 11-digit RUC
+  followed by a user, or no password at all): 0102 "Usuario o contraseña incorrectos".
+  The catalogue has the generic 0102 next to the specific 0103/0104 and no source says
+  when SUNAT prefers it; the sandbox keeps it for the cases where neither "this user
+  does not exist" nor "this clave is wrong" can be said;
+- a well-formed user the sandbox does not know: 0103 "El Usuario ingresado no existe",
+  the code recorded in the wild (``a:Client.0103``, ``ns0:0103``);
+- a known user with a wrong password: 0104 "La Clave ingresada es incorrecta";
+- a known user with the right clave but without the e-invoicing profile: 0111 "No
+  tiene el perfil para enviar comprobantes electronicos" (General sheet; recorded from
+  SUNAT beta as ``soap-env:Client.0111`` … "Rejected by policy").
 """
 
 from __future__ import annotations
@@ -33,20 +39,33 @@ class SolUser:
     ruc: str
     user: str
 
+    @property
+    def username(self) -> str:
+        return f"{self.ruc}{self.user}"
+
+
+def is_demo_user(username: str, config: SandboxConfig) -> bool:
+    """Whether ``username`` is SUNAT beta's public demo user (and the sandbox accepts it)."""
+    return config.allow_moddatos and username not in config.users and bool(_MODDATOS.fullmatch(username))
+
 
 def authenticate(token: UsernameToken | None, config: SandboxConfig) -> SolUser:
     if token is None:
         raise SunatException("0101")
     match = _USERNAME.fullmatch(token.username)
     if match is None:
-        raise SunatException("0103")
+        raise SunatException("0102", "el usuario debe ser el RUC seguido del usuario SOL")
+    if not token.password:
+        raise SunatException("0102", "falta la clave SOL")
     if token.username in config.users:
         expected: tuple[str, ...] = (config.users[token.username],)
-    elif config.allow_moddatos and _MODDATOS.fullmatch(token.username):
+    elif is_demo_user(token.username, config):
         expected = _MODDATOS_PASSWORDS
     else:
         raise SunatException("0103")
-    password = (token.password or "").encode()
+    password = token.password.encode()
     if not any(hmac.compare_digest(password, candidate.encode()) for candidate in expected):
         raise SunatException("0104")
+    if token.username in config.users_without_profile:
+        raise SunatException("0111", "Rejected by policy.")
     return SolUser(ruc=match.group(1), user=match.group(2))

@@ -1,7 +1,8 @@
 """billConsultService: ``getStatus`` and ``getStatusCdr`` over the sandbox's register.
 
 Follows ``sunat.md`` §1.2 (WSDL ``billConsultService.wsdl``; status codes 0001–0012)
-and §8.6: getStatus answers 0001 accepted, 0002 rejected, 0011 unknown; getStatusCdr
+and §8.6: getStatus answers 0001 accepted, 0002 rejected, 0003 annulled (de baja, by
+a Comunicación de baja or a Resumen diario line), 0011 unknown; getStatusCdr
 answers 0004 "La constancia existe" with the CDR zip, 0011 when unknown. Both validate
 their four parameters first with the same codes, in the order RUC (0004), tipo (0005,
 0009), serie (0006, 0010: only series starting with F), número (0007), ownership (0012).
@@ -23,6 +24,7 @@ _RUC = re.compile(r"\d{11}")
 _TIPO = re.compile(r"\d{2}")
 _SERIE = re.compile(r"[A-Z0-9]{4}")
 _CONSULTABLE = ("01", "07", "08")
+_STATUS_BY_ESTADO = {"aceptado": "0001", "rechazado": "0002", "anulado": "0003"}
 
 
 class ConsultService:
@@ -51,7 +53,7 @@ class ConsultService:
             elif document is None:
                 code = "0011"
             else:
-                code = "0001" if document.estado == "aceptado" else "0002"
+                code = _STATUS_BY_ESTADO[document.estado]
             return soap.status_response(code, codes.CONSULT_STATUS[code])
         if refused or document is None:
             code = refused or "0011"

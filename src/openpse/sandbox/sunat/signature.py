@@ -130,3 +130,10 @@ def verify(xml: bytes, root: etree._Element) -> None:
         raise SunatException("0306", f"ds:Signature no cumple el esquema: {exc}") from exc
     except (SignXMLException, InvalidSignature, ValueError, etree.LxmlError) as exc:
         raise _stop("2335", "ds:Signature", str(exc)[:200]) from exc
+
+
+def digest_value(root: etree._Element) -> str:
+    """The ``ds:DigestValue`` of the document's signature: the "hash" printed on the
+    representation and carried by an OSE CDR as DocumentHash (``sunat.md`` §3.2, §5)."""
+    path = f"{_SIGNATURE_PATH}/{_ds('SignedInfo')}/{_ds('Reference')}/{_ds('DigestValue')}"
+    return "".join((root.findtext(path) or "").split())

@@ -4,7 +4,8 @@ Request shape: ``sunat.md`` §1.2 and §1.3 (WSDL ``billService.wsdl`` and
 ``billConsultService.wsdl``: operation element in ``http://service.sunat.gob.pe``,
 children unqualified, WS-Security UsernameToken with PasswordText). Response and fault
 shapes copy the answers recorded from SUNAT beta (``sunat.md`` §1.4, §1.5): the ``br:``
-prefix of the billService stack and the ``S:``/``ns2:`` prefixes of the consult stack.
+prefix of the billService stack (sendBill, sendSummary) and the ``S:``/``ns2:`` prefixes
+of the stack answering getStatus, both the ticket one and the consult service's.
 Everything is matched by namespace and local name, never by prefix.
 """
 
@@ -124,6 +125,14 @@ def send_bill_response(application_response: str) -> SoapResponse:
     return SoapResponse(200, _envelope(payload))
 
 
+def send_summary_response(ticket: str) -> SoapResponse:
+    payload = (
+        f'<br:sendSummaryResponse xmlns:br="{SERVICE_NS}">'
+        f"<ticket>{escape(ticket)}</ticket></br:sendSummaryResponse>"
+    )
+    return SoapResponse(200, _envelope(payload))
+
+
 def _consult_envelope(payload: str) -> bytes:
     declaration = '<?xml version="1.0" encoding="UTF-8"?>'
     return f'{declaration}<S:Envelope xmlns:S="{SOAP_ENV}"><S:Body>{payload}</S:Body></S:Envelope>'.encode()
@@ -134,6 +143,20 @@ def status_response(code: str, message: str) -> SoapResponse:
         f'<ns2:getStatusResponse xmlns:ns2="{SERVICE_NS}"><status>'
         f"<statusCode>{escape(code)}</statusCode><statusMessage>{escape(message)}</statusMessage>"
         "</status></ns2:getStatusResponse>"
+    )
+    return SoapResponse(200, _consult_envelope(payload))
+
+
+def ticket_status_response(code: str, content: str | None = None) -> SoapResponse:
+    """billService getStatus: ``content`` is the base64 CDR zip, or SUNAT's plain text for 01xx codes.
+
+    Same stack as the recorded ``get_status_response_ok.xml`` (``S:``/``ns2:``), with
+    ``content`` before ``statusCode`` as in that recording.
+    """
+    content_xml = "" if content is None else f"<content>{escape(content)}</content>"
+    payload = (
+        f'<ns2:getStatusResponse xmlns:ns2="{SERVICE_NS}"><status>{content_xml}'
+        f"<statusCode>{escape(code)}</statusCode></status></ns2:getStatusResponse>"
     )
     return SoapResponse(200, _consult_envelope(payload))
 
