@@ -80,6 +80,14 @@ BOLETA = {
         },
     ],
 }
+NOTA = {
+    "tipo": "07",
+    "serie": "F001",
+    "cliente": CLIENTE,
+    "documento_afectado": {"tipo": "01", "serie": "F001", "numero": 1},
+    "motivo": {"codigo": "01", "descripcion": "Anulación de la operación"},
+    "items": FACTURA["items"],
+}
 LIMIT = 1200
 
 
@@ -298,6 +306,24 @@ def _sections(api: TestClient, capture: Capture) -> str:
         headers={**auth, "Content-Type": "application/xml"},
     )
     parts.append(_http(None, xml_post, _clip(unsigned_xml.decode("utf-8"), 900)))
+    parts.append(SIGN_ONLY_TEXT)
+    only = {"xml": base64.b64encode(unsigned_xml).decode("ascii")}
+    signed_only = api.post("/v1/firma", json=only, headers=auth)
+    shown = {"xml": _clip(only["xml"], 120)}
+    answer = signed_only.json()
+    parts.append(
+        _block(
+            "http",
+            "POST /v1/firma\nAuthorization: Bearer …\nContent-Type: application/json\n\n" + _json(shown),
+        )
+    )
+    parts.append(
+        _block(
+            "http",
+            f"HTTP {signed_only.status_code}\n\n"
+            + _json({"xml": _clip(answer["xml"], 120), "hash": answer["hash"]}),
+        )
+    )
 
     # 3. Envío
     parts.append(SEND_TEXT)
@@ -319,6 +345,9 @@ def _sections(api: TestClient, capture: Capture) -> str:
     parts.append(POS_TEXT)
     boleta = api.post("/v1/comprobantes", params={"espera": 10}, json=BOLETA, headers=auth)
     parts.append(_http(None, boleta, _json(BOLETA)))
+    parts.append(NOTE_TEXT)
+    note = api.post("/v1/comprobantes", params={"espera": 10}, json=NOTA, headers=auth)
+    parts.append(_http(None, note, _json(NOTA)))
 
     # 4. Consulta
     parts.append(STATUS_TEXT)
@@ -338,6 +367,24 @@ def _sections(api: TestClient, capture: Capture) -> str:
             + _clip(base64.b64encode(envio.content).decode(), 400),
         )
     )
+    parts.append(PDF_TEXT)
+    pdf = api.get(f"/v1/comprobantes/{doc_id}/pdf", headers=auth)
+    ticket = api.get(
+        f"/v1/comprobantes/{boleta.json()['id']}/pdf", params={"formato": "ticket"}, headers=auth
+    )
+    for path, answer in (
+        (f"/v1/comprobantes/{doc_id}/pdf", pdf),
+        (f"/v1/comprobantes/{boleta.json()['id']}/pdf?formato=ticket", ticket),
+    ):
+        parts.append(_block("http", f"GET {path}\nAuthorization: Bearer …"))
+        parts.append(
+            _block(
+                "text",
+                f"HTTP {answer.status_code}\nContent-Type: {answer.headers['content-type']}\n"
+                f"Content-Disposition: {answer.headers['content-disposition']}\n\n"
+                f"({len(answer.content)} bytes, {answer.content[:8].decode('latin-1')}…)",
+            )
+        )
     parts.append(LIST_TEXT)
     parts.append(_http(None, api.get("/v1/comprobantes", params={"tipo": "01", "tamano": 2}, headers=auth)))
     parts.append(_http(None, api.get("/v1/comprobantes/20000000001-01-F999-1", headers=auth)))
@@ -455,6 +502,31 @@ STATUS_TEXT = """## 4. Consulta de estado y CDR
 
 `GET /v1/comprobantes/{id}` devuelve el estado y la respuesta de la autoridad (código,
 descripción, observaciones). También acepta `espera=N`:
+
+"""
+
+SIGN_ONLY_TEXT = """### Solo firmar
+
+Si el ERP envía por su cuenta y solo necesita la firma, `POST /v1/firma` firma un XML UBL
+(Invoice, CreditNote o DebitNote) con el certificado de la empresa y lo devuelve, sin
+guardarlo ni enviarlo. El XML va y vuelve en Base64:
+
+"""
+
+NOTE_TEXT = """### Notas de crédito y débito
+
+Una nota (`"07"` crédito, `"08"` débito) lleva el comprobante que modifica
+(`documento_afectado`) y el motivo (catálogo 09 para crédito, 10 para débito). La serie
+empieza como la del comprobante afectado (`F…` para facturas, `B…` para boletas). Una nota
+de crédito por anulación de la factura anterior:
+
+"""
+
+PDF_TEXT = """### Representación impresa
+
+`GET /v1/comprobantes/{id}/pdf` devuelve la representación impresa en A4 (por defecto) o
+en rollo de 80 mm (`formato=ticket`), con el código QR y el valor resumen que exige SUNAT.
+Se genera desde el XML firmado y, si ya llegó, muestra la respuesta del CDR:
 
 """
 

@@ -64,13 +64,21 @@ def _assert_error(response, status, code, campo=None):
             "cliente.tipo_documento",
         ),
         (
-            boleta(cliente={"tipo_documento": "1", "numero_documento": "4602789", "razon_social": "JUAN"}),
+            factura(
+                tipo_operacion="0112",
+                cliente={"tipo_documento": "1", "numero_documento": "4602789", "razon_social": "JUAN"},
+            ),
             "2801",
             "cliente.numero_documento",
         ),
         (
             factura(cliente={"tipo_documento": "Z", "numero_documento": "1", "razon_social": "JUAN"}),
-            "2016",
+            "2800",
+            "cliente.tipo_documento",
+        ),
+        (
+            boleta(cliente={"tipo_documento": "Z", "numero_documento": "1", "razon_social": "JUAN"}),
+            "PSE-0002",
             "cliente.tipo_documento",
         ),
         (

@@ -62,6 +62,18 @@ def test_boleta_with_dni_is_accepted(post_document):
     assert response.json()["respuesta"]["descripcion"] == "La Boleta numero B001-7, ha sido aceptada"
 
 
+def test_boleta_observation_survives_the_authority_answer(post_document):
+    """A 7-digit DNI on a boleta is an observation (4207), not a rejection: the document
+    is sent, and the observation predicted at intake stays in the answer."""
+    cliente = {"tipo_documento": "1", "numero_documento": "4602789", "razon_social": "JUAN"}
+    registered = post_document(boleta(numero=8, cliente=cliente))
+    assert registered.status_code == 202, registered.text
+    assert [o["codigo"] for o in registered.json()["respuesta"]["observaciones"]] == ["4207"]
+    final = post_document(boleta(numero=8, cliente=cliente), espera=20).json()
+    assert final["estado"] == "aceptado", final
+    assert "4207" in [o["codigo"] for o in final["respuesta"]["observaciones"]]
+
+
 def test_without_espera_the_answer_is_202_and_the_document_arrives(api, auth, post_document):
     response = post_document(factura())
     assert response.status_code == 202
@@ -180,3 +192,23 @@ def test_unsigned_ubl_xml_is_signed_and_sent(api, auth, post_document):
     assert response.status_code == 200, response.text
     assert response.json()["id"] == "20000000001-01-F001-51"
     assert response.json()["estado"] == "aceptado"
+
+
+def test_pdf_in_both_formats_with_the_authoritys_answer(api, auth, post_document):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    body = post_document(factura(numero=60), espera=20).json()
+    a4 = api.get(body["enlaces"]["pdf"], headers=auth)
+    assert a4.status_code == 200
+    assert a4.headers["content-type"] == "application/pdf"
+    text = PdfReader(BytesIO(a4.content)).pages[0].extract_text()
+    assert "F001-60" in text
+    assert body["hash"] in text.replace("\n", "")
+    assert "ha sido aceptada" in text
+    ticket = api.get(body["enlaces"]["pdf"], headers=auth, params={"formato": "ticket"})
+    assert PdfReader(BytesIO(ticket.content)).pages[0].mediabox.width < 240
+    again = api.get(body["enlaces"]["pdf"], headers=auth)
+    assert again.content == a4.content, "rendered once, then served from the cache"
+    assert api.get(body["enlaces"]["pdf"], headers=auth, params={"formato": "a5"}).status_code == 422

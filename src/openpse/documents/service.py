@@ -232,6 +232,19 @@ def _store(
     return row
 
 
+def _with_predicted(answer: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """The authority's answer, keeping the observations OpenPSE predicted at intake that
+    the answer does not repeat (an emulator or OSE may not check everything SUNAT's
+    sheets do; the integrator still needs to know)."""
+    predicted = (before or {}).get("observaciones") or []
+    if not predicted:
+        return answer
+    observaciones = list(answer.get("observaciones") or [])
+    seen = {o.get("codigo") for o in observaciones}
+    observaciones += [o for o in predicted if o.get("codigo") not in seen]
+    return {**answer, "observaciones": observaciones}
+
+
 def request_send(runtime: Runtime, row: Comprobante) -> Comprobante:
     """``POST /{id}/envio``: send a signed-only document, or retry a ``fallido`` one."""
     with runtime.db.session() as session:
@@ -397,7 +410,7 @@ def _apply(
         if cdr_zip_key is not None:
             row.cdr_zip_blob = cdr_zip_key
         if outcome.respuesta is not None:
-            row.respuesta = outcome.respuesta
+            row.respuesta = _with_predicted(outcome.respuesta, row.respuesta)
         if outcome.ticket is not None:
             row.ticket = outcome.ticket
         row.estado = new.value
@@ -487,7 +500,7 @@ def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
         "respuesta": row.respuesta,
         "ticket": row.ticket,
         "intentos": row.intentos,
-        "enlaces": {"xml": f"{base}/xml", "cdr": f"{base}/cdr"},
+        "enlaces": {"xml": f"{base}/xml", "cdr": f"{base}/cdr", "pdf": f"{base}/pdf"},
         "creado": iso(row.creado),
         "actualizado": iso(row.actualizado),
     }

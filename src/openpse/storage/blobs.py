@@ -44,8 +44,29 @@ class BlobStore:
             raise
         return key
 
-    def get(self, key: str) -> bytes:
+    def cached(self, key: str) -> bytes | None:
+        """A derived file (a rendered PDF) stored under a key the caller computes, or None."""
+        path = self._path(key)
+        return path.read_bytes() if path.exists() else None
+
+    def cache(self, key: str, data: bytes) -> None:
+        """Store a derived file under ``key`` (atomically; a concurrent writer writes the same bytes)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if not path.is_relative_to(self.root.resolve()):
             raise ValueError("clave de blob fuera del almacén")
-        return path.read_bytes()
+        return path
+
+    def get(self, key: str) -> bytes:
+        return self._path(key).read_bytes()

@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from openpse.api.deps import PrincipalDep, RuntimeDep, company_of
-from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError
+from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError, ValidationFailed
 from openpse.documents import service
 from openpse.documents.states import FINAL, Estado
+from openpse.render import RenderError, render_pdf
 from openpse.storage.tables import Comprobante, Empresa
 
 router = APIRouter(tags=["comprobantes"])
@@ -207,6 +208,38 @@ def descargar_cdr(
         runtime.blobs.get(key),
         media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="R-{row.xml_name}"'},
+    )
+
+
+@router.get(
+    "/v1/comprobantes/{doc_id}/pdf",
+    summary="Representación impresa (PDF A4 o ticket de 80 mm, con QR)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def descargar_pdf(
+    doc_id: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    formato: Annotated[str, Query(pattern="^(a4|ticket)$")] = "a4",
+) -> Response:
+    empresa = company_of(runtime, principal)
+    row = service.get_for(runtime, empresa.id, doc_id)
+    # Rendered on first request and cached; the key changes when the CDR arrives, since
+    # the printout shows the authority's answer.
+    answer = row.cdr_blob.rsplit("/", 1)[-1].split("-", 1)[0] if row.cdr_blob else "sin-cdr"
+    key = f"{row.xml_blob.rsplit('/', 1)[0]}/pdf/{row.id}-{formato}-{answer}.pdf"
+    pdf = runtime.blobs.cached(key)
+    if pdf is None:
+        cdr = runtime.blobs.get(row.cdr_blob) if row.cdr_blob else None
+        try:
+            pdf = render_pdf(runtime.blobs.get(row.xml_blob), formato=formato, cdr=cdr)
+        except RenderError as exc:
+            raise ValidationFailed(Issue(Code.NO_SOPORTADO, str(exc))) from exc
+        runtime.blobs.cache(key, pdf)
+    name = f"{row.id}.pdf" if formato == "a4" else f"{row.id}-ticket.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
     )
 
 

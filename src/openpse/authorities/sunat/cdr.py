@@ -11,6 +11,7 @@ at beta), so the reader is lenient: it asks only for what it uses.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -106,6 +107,6 @@ def parse_cdr_zip(data: bytes) -> Cdr:
         raise CdrError("la respuesta no es un zip")
     try:
         _name, xml = first_xml_in_zip(data)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise CdrError(f"zip de CDR ilegible: {exc}") from exc
     return parse_cdr_xml(xml)
