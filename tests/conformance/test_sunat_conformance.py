@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from signxml import SignatureConfiguration, XMLVerifier
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from sunat_oracles import run_sheet, xsd_errors
@@ -24,6 +25,11 @@ from openpse.authorities.sunat import rules
 from openpse.authorities.sunat.authority import SunatAuthority
 from openpse.core.errors import ValidationFailed
 from openpse.core.timeutil import now_lima
+
+NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
 
 pytestmark = pytest.mark.conformance
 TOTALS_CODES = {str(c) for c in range(3270, 3308)} | {str(c) for c in range(4287, 4318)}
@@ -179,6 +185,18 @@ def test_sha1_profile_also_passes(authority, test_certificate):
     result = build(authority, test_certificate, factura(), algoritmo="sha1")
     check(result, "01")
     verify_signature(result, test_certificate)
+
+
+def test_template_metacharacters_in_text_are_plain_text(authority, test_certificate):
+    # Lines are filled from templates: %, braces and markup in the data must come out as text.
+    text = "Promo 10% {x} %(descripcion)s <b>&amp;</b>"
+    item = {"codigo": "A{1}%", "descripcion": text, "cantidad": "1", "valor_unitario": "10"}
+    result = build(authority, test_certificate, factura(items=[item]))
+    check(result, "01")
+    verify_signature(result, test_certificate)
+    root = etree.fromstring(result.xml)
+    assert root.findtext(".//cac:Item/cbc:Description", namespaces=NS) == text
+    assert root.findtext(".//cac:SellersItemIdentification/cbc:ID", namespaces=NS) == "A{1}%"
 
 
 def test_the_sheet_catches_what_it_should(authority, test_certificate):

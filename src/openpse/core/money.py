@@ -38,6 +38,10 @@ def fmt_max(value: Decimal, places: int = 10) -> str:
     Unit values keep the precision they need (``33.3333333333``) but never lose the
     usual two decimals (``50.00``), which is what integrators expect to read back.
     """
+    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if cents == value:
+        # The common case: already at most two decimals.
+        return f"{cents:f}"
     rounded = round_to(value, places)
     text = f"{rounded:f}"
     if "." in text:

@@ -7,6 +7,7 @@ num2words; the cents and the currency are ours, computed with Decimal.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from num2words import num2words
@@ -36,6 +37,12 @@ def amount_in_words(amount: Decimal, currency: str) -> str:
         raise ValueError("amount must not be negative")
     whole = int(value)
     cents = int((value - whole) * 100)
-    words = str(num2words(whole, lang="es")).upper()
+    words = _integer_words(whole)
     name = CURRENCY_NAMES.get(currency, currency)
     return f"{words} CON {cents:02d}/100 {name}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_words(whole: int) -> str:
+    # Sales totals repeat (same prices, same baskets): the words are worth keeping.
+    return str(num2words(whole, lang="es")).upper()

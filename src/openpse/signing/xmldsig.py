@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -53,7 +55,10 @@ class DigestMethod(StrEnum):
 
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
-_HASHES: dict[DigestMethod, str] = {DigestMethod.SHA1: "sha1", DigestMethod.SHA256: "sha256"}
+_HASHES: dict[DigestMethod, Callable[..., Any]] = {
+    DigestMethod.SHA1: hashlib.sha1,
+    DigestMethod.SHA256: hashlib.sha256,
+}
 _SIGN_HASHES: dict[SignatureMethod, type[hashes.HashAlgorithm]] = {
     SignatureMethod.RSA_SHA1: hashes.SHA1,
     SignatureMethod.RSA_SHA256: hashes.SHA256,
@@ -126,7 +131,7 @@ def sign(
 
     # With only the enveloped transform the reference is canonicalised with inclusive
     # C14N (XMLDSig §4.3.3.2); the exclusive profile names its transform explicitly.
-    digest_bytes = hashlib.new(_HASHES[profile.digest_method], _c14n(root, profile.canonicalization)).digest()
+    digest_bytes = _HASHES[profile.digest_method](_c14n(root, profile.canonicalization)).digest()
     digest_value = base64.b64encode(digest_bytes).decode("ascii")
 
     signature = etree.SubElement(slot, _DS + "Signature", Id=profile.signature_id)
@@ -182,7 +187,7 @@ def sign_canonical(
         raise ValueError("sign_canonical implementa C14N inclusivo; use sign() para otros perfiles")
     if document.namespaces.get("ds") != DS_NS:
         raise ValueError("la raíz debe declarar xmlns:ds")
-    digest = hashlib.new(_HASHES[profile.digest_method], (document.before + document.after).encode("utf-8"))
+    digest = _HASHES[profile.digest_method]((document.before + document.after).encode("utf-8"))
     digest_value = base64.b64encode(digest.digest()).decode("ascii")
     body = (
         f'<ds:CanonicalizationMethod Algorithm="{profile.canonicalization.value}">'

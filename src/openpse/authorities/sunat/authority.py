@@ -118,6 +118,9 @@ def _globales(model: ComprobanteIn) -> tuple[Ajuste, ...]:
     )
 
 
+_CONTADO = FormaPago()
+
+
 def _retryable(code: str) -> bool:
     if code in _RETRYABLE_EXCEPTIONS:
         return True
@@ -261,7 +264,7 @@ class SunatAuthority(Authority):
         # a boleta's "Contado" is accepted in the request and not written (3128).
         forma_pago: FormaPago | None = None
         if model.tipo == "01":
-            forma_pago = model.forma_pago or FormaPago()
+            forma_pago = model.forma_pago or _CONTADO
         elif model.tipo == "07" and motivo is not None and motivo.codigo == "13":
             forma_pago = model.forma_pago
         document = ubl.Invoice(

@@ -9,6 +9,7 @@ SUNAT allows but OpenPSE does not build yet is refused with ``PSE-0020``, never 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 
@@ -56,6 +57,12 @@ def _unsupported(issues: IssueCollector, campo: str, texto: str) -> None:
     issues.add(Code.NO_SOPORTADO, texto, campo)
 
 
+@functools.lru_cache(maxsize=8192)
+def _ruc_valid(numero: str) -> bool:
+    # Customers repeat; python-stdnum's check costs more than the whole XML line.
+    return bool(stdnum_ruc.is_valid(numero))
+
+
 def _decimals(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
@@ -94,7 +101,7 @@ def check_cliente(model: ComprobanteIn, issues: IssueCollector) -> None:
     if cliente.tipo_documento == "6":
         if not re.fullmatch(r"\d{11}", numero):
             _sunat(issues, "2017", "cliente.numero_documento")
-        elif not stdnum_ruc.is_valid(numero):
+        elif not _ruc_valid(numero):
             _sunat(issues, "1083", "cliente.numero_documento", "dígito verificador incorrecto")
     elif is_note(model):
         # The note sheets check only RUCs (2017, 1083).
@@ -180,12 +187,11 @@ def _check_item(item: Item, path: str, issues: IssueCollector) -> None:
     if afectacion is None:
         _sunat(issues, "2040", f"{path}.afectacion_igv", f"'{item.afectacion_igv}' no está en el catálogo 07")
         return
-    values = {
-        "valor_unitario": item.valor_unitario,
-        "precio_unitario": item.precio_unitario,
-        "valor_referencial": item.valor_referencial,
-    }
-    for campo, value in values.items():
+    for campo, value in (
+        ("valor_unitario", item.valor_unitario),
+        ("precio_unitario", item.precio_unitario),
+        ("valor_referencial", item.valor_referencial),
+    ):
         # 2369: a positive decimal, not zero, with up to ten decimals.
         if value is not None and (value <= 0 or _decimals(value) > 10 or value >= MAX_INTEGER):
             _sunat(
@@ -224,8 +230,12 @@ def _check_item(item: Item, path: str, issues: IssueCollector) -> None:
                 "Indique valor_unitario (sin IGV) o precio_unitario (con IGV), uno de los dos",
                 f"{path}.valor_unitario",
             )
-    for campo, defecto, permitidos in (("descuento", "00", {"00", "01"}), ("cargo", "47", {"47", "48"})):
-        ajuste = getattr(item, campo)
+    for campo, defecto, permitidos, ajuste in (
+        ("descuento", "00", {"00", "01"}, item.descuento),
+        ("cargo", "47", {"47", "48"}, item.cargo),
+    ):
+        if ajuste is None:
+            continue
         if isinstance(ajuste, Ajuste):
             codigos = {k: v for k, v in CODIGOS_LINEA.items() if k in permitidos}
             _check_ajuste(ajuste, ajuste.codigo or defecto, codigos, f"{path}.{campo}", issues, global_=False)

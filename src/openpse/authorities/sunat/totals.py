@@ -23,6 +23,7 @@ exactly so that no tolerance is spent:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -227,23 +228,41 @@ def _unit_value(line: LineInput, rate: Decimal) -> Decimal:
     return line.precio_unitario / (1 + rate)
 
 
+@functools.lru_cache(maxsize=16)
+def _percent(rate: Decimal) -> Decimal:
+    return round2(rate * 100)
+
+
 def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | None = None) -> LineTotals:
     """Amounts of one line."""
     afectacion = AFECTACIONES[line.afectacion]
     line_rate = (IVAP_RATE if afectacion.tributo is IVAP else rate) if afectacion.gravada else ZERO
-    bruto_exacto = line.cantidad * _unit_value(line, line_rate)
-    ajustes = tuple(resolve(a, *CODIGOS_LINEA[a.codigo], default_base=bruto_exacto) for a in line.ajustes)
-    if line.precio_unitario is not None and not ajustes and line.isc is None and not afectacion.gratuita:
-        # A price with tax: the customer pays quantity × price to the cent; the value is
-        # what remains once the IGV is taken out of that amount.
-        importe = round2(line.cantidad * line.precio_unitario)
+    # A price with tax and nothing else on the line: the customer pays quantity × price
+    # to the cent, and the value is what remains once the IGV is taken out of that amount.
+    importe = (
+        round2(line.cantidad * line.precio_unitario)
+        if line.precio_unitario is not None
+        and not line.ajustes
+        and line.isc is None
+        and not afectacion.gratuita
+        else None
+    )
+    bruto_exacto = ZERO if importe is not None else line.cantidad * _unit_value(line, line_rate)
+    ajustes = (
+        tuple(resolve(a, *CODIGOS_LINEA[a.codigo], default_base=bruto_exacto) for a in line.ajustes)
+        if line.ajustes
+        else ()
+    )
+    if importe is not None:
         valor_venta = round2(importe / (1 + line_rate))
-    else:
+    elif ajustes:
         valor_venta = round2(
             bruto_exacto
             - sum((a.monto for a in ajustes if a.afecta_base and not a.cargo), ZERO)
             + sum((a.monto for a in ajustes if a.afecta_base and a.cargo), ZERO)
         )
+    else:
+        valor_venta = round2(bruto_exacto)
 
     isc = isc_base = isc_porcentaje = ZERO
     if line.isc is not None:
@@ -264,8 +283,8 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
 
     base_igv = valor_venta + isc
     igv = round2(base_igv * line_rate)
-    if line.precio_unitario is not None and not ajustes and line.isc is None and not afectacion.gratuita:
-        igv = round2(line.cantidad * line.precio_unitario) - valor_venta
+    if importe is not None:
+        igv = importe - valor_venta
 
     bolsas = line.bolsas or 0
     icbper_unitario = icbper_por_bolsa(fecha or dt.date.today()) if bolsas else ZERO
@@ -282,7 +301,11 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
             else round_to(line.valor_unitario, 10)
         )
         impuestos = igv + isc + icbper
-        no_base = sum((a.monto if a.cargo else -a.monto for a in ajustes if not a.afecta_base), ZERO)
+        no_base = (
+            sum((a.monto if a.cargo else -a.monto for a in ajustes if not a.afecta_base), ZERO)
+            if ajustes
+            else ZERO
+        )
         precio_referencia = round_to((valor_venta + impuestos + no_base) / line.cantidad, 10)
         tipo_precio = "01"
     return LineTotals(
@@ -295,7 +318,7 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
         ajustes=ajustes,
         base_igv=base_igv,
         igv=igv,
-        porcentaje=round2(line_rate * 100),
+        porcentaje=_percent(line_rate),
         isc=isc,
         isc_base=isc_base,
         isc_porcentaje=isc_porcentaje,
