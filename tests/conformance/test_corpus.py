@@ -41,6 +41,7 @@ def test_corpus_covers_the_homologation_groups_and_the_tax_paths():
         "3-gratuitas",
         "4-descuento-global",
         "5-isc",
+        "6-percepcion",
         "7-otra-moneda",
         "8-boletas-gravadas",
         "10-boletas-gratuitas",
@@ -69,6 +70,12 @@ def test_corpus_covers_the_homologation_groups_and_the_tax_paths():
         "40",
     }
     assert {c["request"]["tipo"] for c in CASOS} == {"01", "03", "07", "08"}
+    operaciones = {c["request"].get("tipo_operacion", "0101") for c in CASOS}
+    assert {"0101", "0112", "0200", "1001", "1003", "2001"} <= operaciones
+    requests = [c["request"] for c in CASOS]
+    assert any(r.get("anticipos") for r in requests)
+    assert any(a.get("afectacion") == "exonerado" for r in requests for a in r.get("anticipos", []))
+    assert any(r.get("guias") for r in requests)
 
 
 @pytest.fixture(scope="module")

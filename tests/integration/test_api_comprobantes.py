@@ -28,6 +28,7 @@ def test_factura_is_accepted_and_gives_back_xml_and_cdr(api, auth, post_document
         "icbper": "0.00",
         "descuentos": "0.00",
         "cargos": "0.00",
+        "anticipos": "0.00",
         "total": "118.00",
     }
     assert body["respuesta"] == {

@@ -244,6 +244,33 @@ def homologacion() -> list[tuple[int, str, str, dict[str, Any]]]:
             ),
         ],
     )
+    factura_percepcion = documento(
+        "01", "FF40", 1, CLIENTE_RUC, items(5, ["10"]), tipo_operacion="2001", percepcion={"codigo": "51"}
+    )
+    add(
+        "6-percepcion",
+        [
+            (46, "Factura 1 con 5 ítems sujeta a percepción", factura_percepcion),
+            (
+                47,
+                "Nota de crédito de factura 1",
+                nota("07", factura_percepcion, 100, "01", "Anulación de la operación", percepcion=None),
+            ),
+            (
+                48,
+                "Nota de débito de factura 1",
+                nota(
+                    "08",
+                    factura_percepcion,
+                    200,
+                    "01",
+                    "Intereses por mora",
+                    items(1, ["10"]),
+                    percepcion=None,
+                ),
+            ),
+        ],
+    )
     factura_usd = documento("01", "FF50", 1, CLIENTE_RUC, items(5, ["10"]), moneda="USD")
     add(
         "7-otra-moneda",
@@ -570,6 +597,244 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
         ),
         ("venta-para-notas", "Factura que modifican las notas siguientes", venta),
         (
+            "detraccion-servicios",
+            "Detracción 1001: demás servicios gravados (037), 12 %, al contado",
+            documento(
+                "01",
+                "F201",
+                1,
+                CLIENTE_RUC,
+                items(2, ["10"], offset=4),
+                tipo_operacion="1001",
+                detraccion={"codigo": "037", "porcentaje": "12", "cuenta": "00-099-025344"},
+            ),
+        ),
+        (
+            "detraccion-credito",
+            "Detracción 1001 al crédito: las cuotas suman el total menos la detracción",
+            documento(
+                "01",
+                "F201",
+                2,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Servicio de consultoría",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "valor_unitario": "1000",
+                    }
+                ],
+                tipo_operacion="1001",
+                detraccion={"codigo": "037", "porcentaje": "12", "cuenta": "00-099-025344"},
+                forma_pago={
+                    "tipo": "Credito",
+                    "cuotas": [
+                        {"monto": "519.20", "fecha_pago": "2099-01-31"},
+                        {"monto": "519.20", "fecha_pago": "2099-02-28"},
+                    ],
+                },
+            ),
+        ),
+        (
+            "detraccion-usd",
+            "Detracción 1001 en dólares: el monto de la detracción va en soles",
+            documento(
+                "01",
+                "F201",
+                3,
+                CLIENTE_RUC,
+                items(1, ["10"], offset=7),
+                moneda="USD",
+                tipo_operacion="1001",
+                detraccion={"codigo": "037", "porcentaje": "12", "cuenta": "00-099-025344", "monto": "96.00"},
+            ),
+        ),
+        (
+            "detraccion-pasajeros",
+            "Detracción 1003: transporte de pasajeros (028)",
+            documento(
+                "01",
+                "F201",
+                4,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Pasaje Lima - Arequipa",
+                        "unidad": "ZZ",
+                        "cantidad": "10",
+                        "valor_unitario": "80",
+                    }
+                ],
+                tipo_operacion="1003",
+                detraccion={
+                    "codigo": "028",
+                    "porcentaje": "10",
+                    "cuenta": "00-099-025344",
+                    "medio_pago": "003",
+                },
+            ),
+        ),
+        (
+            "detraccion-boleta",
+            "Boleta sujeta a detracción 1001",
+            documento(
+                "03",
+                "B201",
+                1,
+                CLIENTE_DNI,
+                [
+                    {
+                        "descripcion": "Servicio de reparación",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "valor_unitario": "800",
+                    }
+                ],
+                tipo_operacion="1001",
+                detraccion={"codigo": "020", "porcentaje": "12", "cuenta": "00-099-025344"},
+            ),
+        ),
+        (
+            "percepcion-combustible",
+            "Percepción 52: adquisición de combustible (1 %)",
+            documento(
+                "01",
+                "F202",
+                1,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Diésel B5",
+                        "unidad": "GLL",
+                        "cantidad": "120",
+                        "precio_unitario": "16.90",
+                    }
+                ],
+                tipo_operacion="2001",
+                percepcion={"codigo": "52"},
+            ),
+        ),
+        (
+            "percepcion-usd",
+            "Percepción 51 en una factura en dólares: base y monto en soles",
+            documento(
+                "01",
+                "F202",
+                2,
+                CLIENTE_RUC,
+                items(3, ["10"]),
+                moneda="USD",
+                tipo_operacion="2001",
+                percepcion={"codigo": "51", "base": "2500.00"},
+            ),
+        ),
+        (
+            "percepcion-boleta",
+            "Boleta sujeta a percepción 53 (0.5 %)",
+            documento(
+                "03",
+                "B202",
+                1,
+                CLIENTE_DNI,
+                items(2, ["10"], offset=2),
+                tipo_operacion="2001",
+                percepcion={"codigo": "53"},
+            ),
+        ),
+        (
+            "anticipo-factura",
+            "Factura emitida por el anticipo (una venta de servicio como cualquier otra)",
+            documento(
+                "01",
+                "F203",
+                1,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Anticipo por pedido 4471",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "precio_unitario": "354.00",
+                    }
+                ],
+            ),
+        ),
+        (
+            "anticipo-deduccion",
+            "Factura final que deduce un anticipo gravado (04 y PrepaidPayment)",
+            documento(
+                "01",
+                "F203",
+                2,
+                CLIENTE_RUC,
+                items(4, ["10"], offset=3),
+                anticipos=[{"tipo": "02", "serie": "F203", "numero": 1, "monto": "354.00"}],
+            ),
+        ),
+        (
+            "anticipo-dos",
+            "Factura final con dos anticipos, gravado y exonerado",
+            documento(
+                "01",
+                "F203",
+                3,
+                CLIENTE_RUC,
+                items(4, ["10", "20"], offset=3),
+                anticipos=[
+                    {"tipo": "02", "serie": "F203", "numero": 1, "monto": "118.00"},
+                    {"tipo": "02", "serie": "F203", "numero": 4, "monto": "50.00", "afectacion": "exonerado"},
+                ],
+            ),
+        ),
+        (
+            "anticipo-total",
+            "Factura final cubierta entera por el anticipo: importe 0.00",
+            documento(
+                "01",
+                "F203",
+                5,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Pedido 4471",
+                        "unidad": "NIU",
+                        "cantidad": "1",
+                        "precio_unitario": "354.00",
+                    }
+                ],
+                anticipos=[{"tipo": "02", "serie": "F203", "numero": 1, "monto": "354.00"}],
+            ),
+        ),
+        (
+            "anticipo-boleta",
+            "Boleta final que deduce un anticipo de boleta",
+            documento(
+                "03",
+                "B203",
+                2,
+                CLIENTE_DNI,
+                items(2, ["10"]),
+                anticipos=[{"tipo": "03", "serie": "B203", "numero": 1, "monto": "10.00"}],
+            ),
+        ),
+        (
+            "guias-relacionadas",
+            "Factura con guías de remisión y otros documentos relacionados",
+            documento(
+                "01",
+                "F204",
+                1,
+                CLIENTE_RUC,
+                items(3, ["10"]),
+                guias=[
+                    {"tipo": "09", "serie": "T001", "numero": 15},
+                    {"tipo": "31", "serie": "V001", "numero": 7},
+                ],
+                documentos_relacionados=[{"tipo": "99", "numero": "OC-2026-0042"}],
+            ),
+        ),
+        (
             "nc-descuento-global",
             "Nota de crédito 04: descuento global",
             nota(
@@ -601,6 +866,14 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+SFS_OBSERVA = {
+    # The SFS sheet applies row 104's "1003 needs code 028" to every PaymentTerms, so
+    # the FormaPago terms ("Contado") draw an INFO 3129; the workbook limits the row to
+    # the terms whose ID is "Detraccion", and the document is not rejected.
+    "detraccion-pasajeros": ["3129"],
+}
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*.json"):
@@ -630,6 +903,7 @@ def main() -> None:
         observaciones = (
             ["3249"] if body.get("forma_pago", {}).get("tipo") == "Credito" and body["tipo"] == "01" else []
         )
+        observaciones += SFS_OBSERVA.get(nombre, [])
         case: dict[str, Any] = {
             "caso": f"r-{nombre}",
             "orden": count,

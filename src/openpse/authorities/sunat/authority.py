@@ -33,7 +33,9 @@ from openpse.authorities.sunat.models import ComprobanteIn, FormaPago, Item
 from openpse.authorities.sunat.naming import DocumentName, zip_single
 from openpse.authorities.sunat.soap import Credentials, SoapFault, SunatSoapClient, TransportError
 from openpse.authorities.sunat.totals import (
+    IVAP_RATE,
     Ajuste,
+    AnticipoInput,
     DocumentTotals,
     IscInput,
     LineInput,
@@ -44,7 +46,7 @@ from openpse.authorities.sunat.ubl import invoice as ubl
 from openpse.authorities.sunat.ubl.ns import CAC, CBC, CREDIT_NOTE, DEBIT_NOTE, EXT, INVOICE
 from openpse.core import xmlsafe
 from openpse.core.errors import BadRequest, Code, Issue, IssueCollector, ValidationFailed
-from openpse.core.money import round2
+from openpse.core.money import round2, round_to
 from openpse.core.timeutil import now_lima
 from openpse.core.words import amount_in_words
 from openpse.documents.states import Estado
@@ -119,6 +121,47 @@ def _globales(model: ComprobanteIn) -> tuple[Ajuste, ...]:
 
 
 _CONTADO = FormaPago()
+LEYENDA_DETRACCION = "OPERACIÓN SUJETA AL SISTEMA DE PAGO DE OBLIGACIONES TRIBUTARIAS CON EL GOBIERNO CENTRAL"
+LEYENDA_PERCEPCION = "COMPROBANTE DE PERCEPCIÓN"
+_ANTICIPO_CODIGO = {"gravado": "04", "exonerado": "05", "inafecto": "06"}
+
+
+def _anticipos(model: ComprobanteIn, rate: Decimal) -> tuple[AnticipoInput, ...]:
+    """Advances as the totals need them: a taxed advance leaves the base without its IGV."""
+    return tuple(
+        AnticipoInput(
+            _ANTICIPO_CODIGO[a.afectacion],
+            valor=round2(
+                a.valor
+                if a.valor is not None
+                else (a.monto / (1 + rate) if a.afectacion == "gravado" else a.monto)
+            ),
+            monto=round2(a.monto),
+        )
+        for a in model.anticipos
+    )
+
+
+def _detraccion(model: ComprobanteIn, totals: DocumentTotals) -> ubl.Detraccion | None:
+    detraccion = model.detraccion
+    if detraccion is None:
+        return None
+    porcentaje = round_to(detraccion.porcentaje, 5)
+    # In soles (3208); a document in another currency brings the amount (checked by the rules).
+    monto = round2(detraccion.monto if detraccion.monto is not None else totals.total * porcentaje / 100)
+    return ubl.Detraccion(detraccion.codigo, detraccion.cuenta, porcentaje, monto, detraccion.medio_pago)
+
+
+def _percepcion(model: ComprobanteIn, totals: DocumentTotals) -> tuple[ubl.Percepcion | None, Decimal | None]:
+    """The percepción to write, and the amount SUNAT expects (base × rate, 2798)."""
+    percepcion = model.percepcion
+    if percepcion is None or percepcion.codigo not in rules.PERCEPCION_TASAS:
+        return None, None
+    factor = rules.PERCEPCION_TASAS[percepcion.codigo]
+    base = round2(percepcion.base if percepcion.base is not None else totals.total)
+    calculada = round2(base * factor)
+    monto = round2(percepcion.monto) if percepcion.monto is not None else calculada
+    return ubl.Percepcion(percepcion.codigo, factor, base, monto, base + monto), calculada
 
 
 def _retryable(code: str) -> bool:
@@ -237,13 +280,19 @@ class SunatAuthority(Authority):
         rules.check_document(model, fecha, today, issues)
         rules.check_cliente(model, issues)
         rules.check_items(model, issues)
+        rules.check_pagos(model, empresa.identificacion, issues)
         issues.raise_if_any()
 
         rate = (model.porcentaje_igv or Decimal(18)) / 100
         lines = [compute_line(_line_input(item), rate, fecha) for item in model.items]
-        totals = compute_document(lines, rate, _globales(model))
+        anticipos = _anticipos(model, IVAP_RATE if rules.is_ivap(lines) else rate)
+        totals = compute_document(lines, rate, _globales(model), anticipos)
+        detraccion = _detraccion(model, totals)
+        percepcion, percepcion_calculada = _percepcion(model, totals)
         rules.check_line_values(lines, issues)
-        rules.check_forma_pago(model, fecha, totals.total, issues)
+        rules.check_pagos_totales(model, totals, percepcion_calculada, issues)
+        neto = totals.total - detraccion.monto if detraccion is not None and model.moneda == "PEN" else None
+        rules.check_forma_pago(model, fecha, totals.total, issues, neto)
         self._check_declared_totals(model, totals, issues)
         issues.raise_if_any()
         if warnings is not None:
@@ -258,6 +307,10 @@ class SunatAuthority(Authority):
             leyendas.append(("1002", LEYENDA_GRATUITA))
         if totals.ivap:
             leyendas.append(("2007", LEYENDA_IVAP))
+        if detraccion is not None:
+            leyendas.append(("2006", LEYENDA_DETRACCION))
+        if percepcion is not None:
+            leyendas.append(("2000", LEYENDA_PERCEPCION))
         leyendas.extend((leyenda.codigo, leyenda.descripcion) for leyenda in model.leyendas)
         afectado, motivo = model.documento_afectado, model.motivo
         # FormaPago travels in facturas (3244) and in credit notes of motivo 13 (3257) only;
@@ -301,6 +354,20 @@ class SunatAuthority(Authority):
             )
             if afectado is not None and motivo is not None
             else None,
+            guias=[(g.tipo, f"{g.serie}-{g.numero}") for g in model.guias],
+            documentos=[(d.tipo, d.numero) for d in model.documentos_relacionados],
+            detraccion=detraccion,
+            percepcion=percepcion,
+            anticipos=[
+                ubl.Anticipo(
+                    f"{index:02d}",
+                    a.tipo,
+                    f"{a.serie}-{a.numero}",
+                    a.ruc_emisor or empresa.identificacion,
+                    round2(a.monto),
+                )
+                for index, a in enumerate(model.anticipos, start=1)
+            ],
         )
         signed = xmldsig.sign_canonical(
             ubl.build_invoice(document),
@@ -342,6 +409,7 @@ class SunatAuthority(Authority):
             "igv": (totals.igv, "3291", "4290"),
             "isc": (totals.isc, "3294", "4301"),
             "icbper": (totals.icbper, "3306", "3306"),
+            "anticipos": (totals.anticipos, "2509", "2509"),
             "total": (totals.total, "3280", "4312"),
         }
         for campo, (ours, error, observation) in checks.items():

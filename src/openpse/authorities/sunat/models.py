@@ -152,6 +152,90 @@ class Leyenda(_Model):
     descripcion: Text = Field(max_length=200)
 
 
+class Detraccion(_Model):
+    """Sistema de pago de obligaciones tributarias (SPOT): operaciones 1001–1004 del catálogo 51.
+
+    Se escribe como cac:PaymentMeans (cuenta en el Banco de la Nación) y cac:PaymentTerms
+    (bien o servicio, porcentaje y monto en soles), con la leyenda 2006.
+    """
+
+    codigo: Text = Field(
+        description="Bien o servicio sujeto a detracción, catálogo 54 (p. ej. 037 demás servicios gravados, "
+        "027 transporte de carga, 028 transporte de pasajeros, 004 recursos hidrobiológicos)."
+    )
+    cuenta: Text = Field(
+        max_length=100, description="Número de cuenta de detracciones en el Banco de la Nación."
+    )
+    porcentaje: Amount = Field(
+        description="Porcentaje de detracción vigente para el bien o servicio (p. ej. 12 para 037). SUNAT no "
+        "lo valida y sus tablas cambian por resolución, por eso OpenPSE no lo supone."
+    )
+    monto: Amount | None = Field(
+        default=None,
+        description="Monto de la detracción en soles; por defecto el importe total por el porcentaje "
+        "(obligatorio si el comprobante no está en soles).",
+    )
+    medio_pago: Text = Field(
+        default="001", description="Medio de pago, catálogo 59 (001 depósito en cuenta)."
+    )
+
+
+class Percepcion(_Model):
+    """Percepción del IGV (operación 2001 del catálogo 51), siempre en soles y solo al contado."""
+
+    codigo: Text = Field(
+        default="51",
+        description="Régimen, catálogo 53: 51 venta interna (2 %), 52 adquisición de combustible (1 %), "
+        "53 agente de percepción con tasa especial (0.5 %).",
+    )
+    base: Amount | None = Field(
+        default=None, description="Base imponible de la percepción en soles; por defecto el importe total."
+    )
+    monto: Amount | None = Field(
+        default=None, description="Monto percibido; por defecto base × tasa del régimen."
+    )
+
+
+class Anticipo(_Model):
+    """Anticipo recibido antes y deducido en este comprobante (cac:PrepaidPayment)."""
+
+    tipo: Text = Field(
+        default="02",
+        description="Catálogo 12: 02 factura emitida por anticipos, 03 boleta emitida por anticipos.",
+    )
+    serie: Text = Field(description="Serie del comprobante del anticipo.")
+    numero: int = Field(ge=1, le=99999999, description="Número del comprobante del anticipo.")
+    ruc_emisor: XmlStr | None = Field(
+        default=None, description="RUC del emisor del anticipo; por defecto el de la empresa."
+    )
+    monto: Amount = Field(description="Importe total del anticipo (con impuestos), cbc:PaidAmount.")
+    afectacion: Literal["gravado", "exonerado", "inafecto"] = Field(
+        default="gravado",
+        description="Cómo se gravó el anticipo: descuento global 04 (gravado), 05 (exonerado) "
+        "o 06 (inafecto).",
+    )
+    valor: Amount | None = Field(
+        default=None,
+        description="Valor del anticipo sin IGV que se descuenta de la base; por defecto monto / (1 + tasa) "
+        "si es gravado, o el monto.",
+    )
+
+
+class GuiaRelacionada(_Model):
+    """Guía de remisión relacionada (cac:DespatchDocumentReference)."""
+
+    tipo: Literal["09", "31"] = Field(default="09", description="09 guía remitente, 31 guía transportista.")
+    serie: Text
+    numero: int = Field(ge=1, le=99999999)
+
+
+class DocumentoRelacionado(_Model):
+    """Otro documento relacionado con la operación (cac:AdditionalDocumentReference)."""
+
+    tipo: Text = Field(description="Catálogo 12: 04 ticket de salida ENAPU, 05 código SCOP, 99 otros...")
+    numero: Text = Field(max_length=30, description="Número del documento, sin espacios.")
+
+
 class TotalesDeclarados(_Model):
     """Totales que el ERP calculó: se comparan con los de OpenPSE (tolerancia ±1 como SUNAT)."""
 
@@ -163,6 +247,7 @@ class TotalesDeclarados(_Model):
     igv: Amount | None = None
     isc: Amount | None = None
     icbper: Amount | None = None
+    anticipos: Amount | None = None
     total: Amount | None = None
 
 
@@ -199,6 +284,17 @@ class ComprobanteIn(_Model):
     )
     documento_afectado: DocumentoAfectado | None = Field(default=None, description="Solo notas (07, 08).")
     motivo: Motivo | None = Field(default=None, description="Solo notas (07, 08).")
+    detraccion: Detraccion | None = Field(
+        default=None, description="Operaciones 1001–1004 (facturas y boletas)."
+    )
+    percepcion: Percepcion | None = Field(default=None, description="Operación 2001, al contado.")
+    anticipos: list[Anticipo] = Field(
+        default_factory=list, max_length=99, description="Anticipos que este comprobante deduce."
+    )
+    guias: list[GuiaRelacionada] = Field(
+        default_factory=list, max_length=50, description="Guías de remisión."
+    )
+    documentos_relacionados: list[DocumentoRelacionado] = Field(default_factory=list, max_length=50)
     leyendas: list[Leyenda] = Field(default_factory=list, max_length=10, description="Leyendas adicionales.")
     observaciones: XmlStr | None = Field(default=None, max_length=1000)
     orden_compra: XmlStr | None = Field(default=None, max_length=20, description="Número de orden de compra.")

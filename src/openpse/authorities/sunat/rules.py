@@ -17,12 +17,34 @@ from stdnum.pe import ruc as stdnum_ruc
 
 from openpse.authorities.sunat import catalogs, codes
 from openpse.authorities.sunat.models import Ajuste, ComprobanteIn, Item
-from openpse.authorities.sunat.totals import AFECTACIONES, CODIGOS_GLOBALES, CODIGOS_LINEA, IVAP, LineTotals
+from openpse.authorities.sunat.totals import (
+    AFECTACIONES,
+    CODIGOS_GLOBALES,
+    CODIGOS_LINEA,
+    IVAP,
+    DocumentTotals,
+    LineTotals,
+)
 from openpse.core.errors import Code, IssueCollector
 
 TIPOS_SOPORTADOS = {"01": "Factura", "03": "Boleta de venta", "07": "Nota de crédito", "08": "Nota de débito"}
 EXPORTACION = {"0200", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208"}
-OPERACIONES_SOPORTADAS = {"0101", "0112"} | EXPORTACION
+DETRACCION = {"1001", "1002", "1003", "1004"}
+PERCEPCION = "2001"
+OPERACIONES_SOPORTADAS = {"0101", "0112", "1001", "1003", PERCEPCION} | EXPORTACION
+DETRACCION_CODIGO_FIJO = {"1002": "004", "1003": "028", "1004": "027"}
+"""3129: the good or service of catálogo 54 that some operation types impose."""
+PERCEPCION_TASAS = {"51": Decimal("0.02"), "52": Decimal("0.01"), "53": Decimal("0.005")}
+"""Rates of the percepción regimes of catálogo 53 (Parámetros 019 of the workbook)."""
+SERIE_ANTICIPO = {
+    "02": re.compile(r"^(F[A-Z0-9]{3}|E001|\d{1,4})$"),
+    "03": re.compile(r"^(B[A-Z0-9]{3}|EB01|\d{1,4})$"),
+}
+"""2521: series of the document of an advance, by its type of catálogo 12."""
+SERIE_GUIA = re.compile(r"^(T[A-Z0-9]{3}|\d{4}|EG0[1-4]|EG07|G\d{3}|V[A-Z0-9]{3})$")
+"""4006: series of a related guía de remisión."""
+TIPOS_RELACIONADOS = {"02", "03", "04", "05", "06", "07", "08", "09", "99"}
+"""4009: types of catálogo 12 accepted as "otro documento relacionado"."""
 SERIE = {
     "01": re.compile(r"^F[A-Z0-9]{3}$"),
     "03": re.compile(r"^B[A-Z0-9]{3}$"),
@@ -38,7 +60,7 @@ MAX_INTEGER = Decimal("1e12")
 TASAS_IGV = {Decimal("18"), Decimal("10.5")}
 PRODUCTOS_0112 = {"84121901", "80131501"}
 """3181: a 0112 sale (deductible expenses of a natural person) is a rental of real estate."""
-LEYENDAS_AUTOMATICAS = {"1000", "1002", "2007"}
+LEYENDAS_AUTOMATICAS = {"1000", "1002", "2000", "2006", "2007"}
 _NO_WHITESPACE = re.compile(r"^\S+$")
 _ONE_LINE = re.compile(r"^[^\n\r\t]+$")
 
@@ -428,7 +450,11 @@ def check_line_values(lines: list[LineTotals], issues: IssueCollector) -> None:
                 )
 
 
-def check_forma_pago(model: ComprobanteIn, fecha: dt.date, total: Decimal, issues: IssueCollector) -> None:
+def check_forma_pago(
+    model: ComprobanteIn, fecha: dt.date, total: Decimal, issues: IssueCollector, neto: Decimal | None = None
+) -> None:
+    """Credit sales (Factura2_0 rows 68–71). ``neto`` is what the customer owes when it is
+    less than the total (a detracción deposited to the Banco de la Nación is not owed)."""
     forma = model.forma_pago
     if forma is None:
         return
@@ -447,7 +473,9 @@ def check_forma_pago(model: ComprobanteIn, fecha: dt.date, total: Decimal, issue
     if not forma.cuotas:
         _sunat(issues, "3249", "forma_pago.cuotas")
         return
-    pendiente = forma.monto_pendiente if forma.monto_pendiente is not None else total
+    pendiente = (
+        forma.monto_pendiente if forma.monto_pendiente is not None else (neto if neto is not None else total)
+    )
     if pendiente > total:
         _sunat(issues, "3265", "forma_pago.monto_pendiente")
     suma = sum((c.monto for c in forma.cuotas), Decimal(0))
@@ -462,3 +490,170 @@ def check_forma_pago(model: ComprobanteIn, fecha: dt.date, total: Decimal, issue
 
 def is_ivap(lines: list[LineTotals]) -> bool:
     return any(line.tributo is IVAP for line in lines)
+
+
+def check_pagos(model: ComprobanteIn, ruc_emisor: str, issues: IssueCollector) -> None:
+    """Detracción, percepción, advances and related documents, before the totals.
+
+    Factura2_0 and Boleta2_0 rows 22–23 (related guías and documents), 63–66
+    (percepción, advances) and 104–106 (detracción).
+    """
+    especiales = (
+        ("detraccion", model.detraccion is not None),
+        ("percepcion", model.percepcion is not None),
+        ("anticipos", bool(model.anticipos)),
+    )
+    if is_note(model):
+        for campo, presente in especiales:
+            if presente:
+                issues.add(
+                    Code.CAMPO_INVALIDO,
+                    "Detracción, percepción y anticipos se informan en la factura o boleta, no en la nota",
+                    campo,
+                )
+    else:
+        _check_detraccion(model, issues)
+        _check_percepcion(model, issues)
+        _check_anticipos(model, ruc_emisor, issues)
+    seen: set[tuple[str, str]] = set()
+    for index, guia in enumerate(model.guias):
+        guia_key = (str(guia.tipo), f"{guia.serie}-{guia.numero}")
+        if guia_key in seen:
+            _sunat(issues, "2364", f"guias[{index}]")
+        seen.add(guia_key)
+        if not SERIE_GUIA.match(guia.serie):
+            _observation(issues, "4006", f"guias[{index}].serie")
+    related: set[tuple[str, str]] = set()
+    for index, documento in enumerate(model.documentos_relacionados):
+        key = (documento.tipo, documento.numero)
+        if key in related:
+            _sunat(issues, "2365", f"documentos_relacionados[{index}]")
+        related.add(key)
+        if documento.tipo not in TIPOS_RELACIONADOS:
+            _observation(issues, "4009", f"documentos_relacionados[{index}].tipo")
+        if not _NO_WHITESPACE.match(documento.numero):
+            _observation(issues, "4010", f"documentos_relacionados[{index}].numero")
+
+
+def _check_detraccion(model: ComprobanteIn, issues: IssueCollector) -> None:
+    operacion, detraccion = model.tipo_operacion, model.detraccion
+    if detraccion is None:
+        if operacion in DETRACCION:
+            _sunat(issues, "3127", "detraccion", f"la operación {operacion} está sujeta a detracción")
+        return
+    if operacion not in DETRACCION:
+        _sunat(issues, "3128", "tipo_operacion", "use 1001–1004 para una operación sujeta a detracción")
+        return
+    if not catalogs.contains("54", detraccion.codigo):
+        _sunat(issues, "3033", "detraccion.codigo")
+    elif operacion in DETRACCION_CODIGO_FIJO and detraccion.codigo != DETRACCION_CODIGO_FIJO[operacion]:
+        _sunat(
+            issues,
+            "3129",
+            "detraccion.codigo",
+            f"la operación {operacion} corresponde al código {DETRACCION_CODIGO_FIJO[operacion]}",
+        )
+    if not catalogs.contains("59", detraccion.medio_pago):
+        issues.add(Code.CAMPO_INVALIDO, "Medio de pago fuera del catálogo 59", "detraccion.medio_pago")
+    if not 0 < detraccion.porcentaje < 100 or _decimals(detraccion.porcentaje) > 5:
+        issues.add(
+            Code.CAMPO_INVALIDO,
+            "Porcentaje mayor que 0 y menor que 100, hasta 5 decimales",
+            "detraccion.porcentaje",
+        )
+    if detraccion.monto is not None and (detraccion.monto <= 0 or _decimals(detraccion.monto) > 2):
+        _sunat(issues, "3037", "detraccion.monto")
+    if detraccion.monto is None and model.moneda != "PEN":
+        issues.add(
+            Code.CAMPO_INVALIDO,
+            "La detracción se informa en soles (3208): indique detraccion.monto si el comprobante "
+            "no está en PEN",
+            "detraccion.monto",
+        )
+
+
+def _check_percepcion(model: ComprobanteIn, issues: IssueCollector) -> None:
+    operacion, percepcion = model.tipo_operacion, model.percepcion
+    contado = model.forma_pago is None or model.forma_pago.tipo == "Contado"
+    if percepcion is None:
+        if operacion == PERCEPCION and contado:
+            _sunat(issues, "3093", "percepcion")
+        return
+    if operacion != PERCEPCION:
+        _sunat(issues, "3308", "tipo_operacion", "use 2001 para una operación sujeta a percepción")
+        return
+    if not contado:
+        _sunat(issues, "3330", "forma_pago")
+    if percepcion.codigo not in PERCEPCION_TASAS:
+        _sunat(issues, "3071", "percepcion.codigo", "el régimen de percepción es 51, 52 o 53")
+    if percepcion.base is not None and (percepcion.base <= 0 or _decimals(percepcion.base) > 2):
+        _sunat(issues, "3233", "percepcion.base")
+    if percepcion.monto is not None and (percepcion.monto <= 0 or _decimals(percepcion.monto) > 2):
+        _sunat(issues, "2968", "percepcion.monto")
+    if percepcion.base is None and model.moneda != "PEN":
+        issues.add(
+            Code.CAMPO_INVALIDO,
+            "La percepción se calcula en soles (2792): indique percepcion.base si el comprobante "
+            "no está en PEN",
+            "percepcion.base",
+        )
+
+
+def _check_anticipos(model: ComprobanteIn, ruc_emisor: str, issues: IssueCollector) -> None:
+    seen: set[tuple[str, str, int]] = set()
+    for index, anticipo in enumerate(model.anticipos):
+        campo = f"anticipos[{index}]"
+        if anticipo.tipo not in SERIE_ANTICIPO:
+            _sunat(issues, "2505", f"{campo}.tipo")
+        elif not SERIE_ANTICIPO[anticipo.tipo].match(anticipo.serie):
+            _sunat(issues, "2521", f"{campo}.serie")
+        ruc = anticipo.ruc_emisor or ruc_emisor
+        if not (re.fullmatch(r"\d{11}", ruc) and _ruc_valid(ruc)):
+            _sunat(issues, "2529", f"{campo}.ruc_emisor")
+        if anticipo.monto <= 0 or _decimals(anticipo.monto) > 2:
+            _sunat(issues, "2503", f"{campo}.monto")
+        if anticipo.valor is not None and (anticipo.valor <= 0 or anticipo.valor > anticipo.monto):
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "El valor sin IGV es mayor que cero y no supera el monto",
+                f"{campo}.valor",
+            )
+        key = (anticipo.tipo, anticipo.serie, anticipo.numero)
+        if key in seen:
+            _sunat(issues, "2365", campo)
+        seen.add(key)
+
+
+def check_pagos_totales(
+    model: ComprobanteIn, totals: DocumentTotals, percepcion_monto: Decimal | None, issues: IssueCollector
+) -> None:
+    """What needs the computed totals: advances against what they reduce, the percepción base."""
+    for index, anticipo in enumerate(model.anticipos):
+        base = {"gravado": totals.gravado, "exonerado": totals.exonerado, "inafecto": totals.inafecto}[
+            anticipo.afectacion
+        ]
+        if base < 0:
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                f"Los anticipos {anticipo.afectacion}s superan el valor de las operaciones "
+                f"{anticipo.afectacion}s del comprobante",
+                f"anticipos[{index}].monto",
+            )
+    if model.anticipos and totals.total < 0:
+        issues.add(Code.CAMPO_INVALIDO, "Los anticipos superan el importe del comprobante", "anticipos")
+    percepcion = model.percepcion
+    if percepcion is None:
+        return
+    if percepcion.base is not None and model.moneda == "PEN" and percepcion.base > totals.total:
+        _sunat(issues, "2797", "percepcion.base")
+    if (
+        percepcion.monto is not None
+        and percepcion_monto is not None
+        and abs(percepcion.monto - percepcion_monto) > 1
+    ):
+        _sunat(
+            issues,
+            "2798",
+            "percepcion.monto",
+            f"declarado {percepcion.monto:.2f}, calculado {percepcion_monto:.2f}",
+        )

@@ -152,6 +152,22 @@ def resolve(ajuste: Ajuste, cargo: bool, afecta_base: bool, default_base: Decima
 
 
 @dataclass(frozen=True)
+class AnticipoInput:
+    """An advance payment deducted in this document (catálogo 53 codes 04, 05, 06).
+
+    ``valor`` is what leaves the base of its kind (the advance without IGV for 04);
+    ``monto`` is what was paid (cbc:PaidAmount), which leaves the payable amount.
+    """
+
+    codigo: str
+    valor: Decimal
+    monto: Decimal
+
+
+CODIGOS_ANTICIPO = ("04", "05", "06")
+
+
+@dataclass(frozen=True)
 class IscInput:
     """ISC of a line: system of catálogo 08 and its rate.
 
@@ -364,6 +380,8 @@ class DocumentTotals:
     subtotales: tuple[TaxSummary, ...]
     globales: tuple[AllowanceCharge, ...] = field(default_factory=tuple)
     ivap: bool = False
+    anticipos: Decimal = ZERO
+    """LegalMonetaryTotal/PrepaidAmount: advances deducted from the payable amount."""
 
     @property
     def impuestos(self) -> Decimal:
@@ -382,15 +400,25 @@ class DocumentTotals:
             "icbper": self.icbper,
             "descuentos": self.descuentos,
             "cargos": self.cargos,
+            "anticipos": self.anticipos,
             "total": self.total,
         }
         return {name: f"{value:.2f}" for name, value in values.items()}
 
 
 def compute_document(
-    lines: list[LineTotals], rate: Decimal = IGV_RATE, globales: tuple[Ajuste, ...] = ()
+    lines: list[LineTotals],
+    rate: Decimal = IGV_RATE,
+    globales: tuple[Ajuste, ...] = (),
+    anticipos: tuple[AnticipoInput, ...] = (),
 ) -> DocumentTotals:
-    """Header totals from computed lines and the document's global discounts and charges."""
+    """Header totals from computed lines, global discounts and charges, and advances.
+
+    Advances (Factura2_0 rows 46–55, 65–66): a 04 discount lowers the IGV/IVAP base and
+    the IGV of the TaxTotal (3277, 3291), 05 and 06 lower the exonerated and unaffected
+    totals (3275, 3274); the LineExtensionAmount and the TaxInclusiveAmount keep the whole
+    sale (3278, 3279), and the payable amount drops by what was paid (3280).
+    """
 
     def total_of(tributo: Tributo) -> Decimal:
         return sum((ln.valor_venta for ln in lines if ln.tributo is tributo), ZERO)
@@ -406,14 +434,39 @@ def compute_document(
         resolved.append(resolve(ajuste, cargo, afecta_base, gravado_lineas if afecta_base else onerosas))
     base_moves = sum((g.monto if g.cargo else -g.monto for g in resolved if g.afecta_base), ZERO)
 
-    gravado = gravado_lineas + base_moves
-    igv = round2((base_lineas + base_moves) * (IVAP_RATE if ivap else rate))
+    deducido = {
+        codigo: sum((a.valor for a in anticipos if a.codigo == codigo), ZERO) for codigo in CODIGOS_ANTICIPO
+    }
+    bases_anticipo = {
+        "04": gravado_lineas + base_moves,
+        "05": total_of(EXONERADO),
+        "06": total_of(INAFECTO),
+    }
+    por_anticipos: list[AllowanceCharge] = []
+    for anticipo in anticipos:
+        base = bases_anticipo[anticipo.codigo]
+        por_anticipos.append(
+            AllowanceCharge(
+                anticipo.codigo,
+                cargo=False,
+                afecta_base=anticipo.codigo == "04",
+                factor=round_to(anticipo.valor / base, 5) if base else ZERO,
+                monto=round2(anticipo.valor),
+                base=round2(base),
+            )
+        )
+
+    igv_rate = IVAP_RATE if ivap else rate
+    gravado = gravado_lineas + base_moves - deducido["04"]
+    igv = round2((base_lineas + base_moves - deducido["04"]) * igv_rate)
+    igv_venta = round2((base_lineas + base_moves) * igv_rate) if deducido["04"] else igv
     isc = sum((ln.isc for ln in lines), ZERO)
     icbper = sum((ln.icbper for ln in lines), ZERO)
     gratuito = total_of(GRATUITO)
     igv_gratuito = sum((ln.igv for ln in lines if ln.afectacion.gratuita), ZERO)
     valor_venta = onerosas + base_moves
-    precio_venta = valor_venta + isc + icbper + igv
+    precio_venta = valor_venta + isc + icbper + igv_venta
+    pagado = sum((a.monto for a in anticipos), ZERO)
     descuentos = sum((a.monto for ln in lines for a in ln.ajustes if not a.cargo and not a.afecta_base), ZERO)
     descuentos += sum((g.monto for g in resolved if not g.cargo and not g.afecta_base), ZERO)
     cargos = sum((a.monto for ln in lines for a in ln.ajustes if a.cargo and not a.afecta_base), ZERO)
@@ -427,17 +480,19 @@ def compute_document(
         subtotales.append(TaxSummary(IGV, gravado, igv))
     if isc:
         subtotales.append(TaxSummary(ISC, sum((ln.isc_base for ln in lines), ZERO), isc))
-    for tributo in (EXPORTACION, EXONERADO, INAFECTO):
+    exonerado = total_of(EXONERADO) - deducido["05"]
+    inafecto = total_of(INAFECTO) - deducido["06"]
+    for tributo, base in ((EXPORTACION, total_of(EXPORTACION)), (EXONERADO, exonerado), (INAFECTO, inafecto)):
         if tributo.codigo in present:
-            subtotales.append(TaxSummary(tributo, total_of(tributo), ZERO))
+            subtotales.append(TaxSummary(tributo, base, ZERO))
     if GRATUITO.codigo in present:
         subtotales.append(TaxSummary(GRATUITO, gratuito, igv_gratuito))
     if icbper:
         subtotales.append(TaxSummary(ICBPER, None, icbper))
     return DocumentTotals(
         gravado=gravado if (ivap or IGV.codigo in present) else ZERO,
-        exonerado=total_of(EXONERADO),
-        inafecto=total_of(INAFECTO),
+        exonerado=exonerado,
+        inafecto=inafecto,
         exportacion=total_of(EXPORTACION),
         gratuito=gratuito,
         igv=igv,
@@ -448,8 +503,9 @@ def compute_document(
         precio_venta=precio_venta,
         descuentos=descuentos,
         cargos=cargos,
-        total=precio_venta + cargos - descuentos,
+        total=precio_venta + cargos - descuentos - pagado,
         subtotales=tuple(subtotales),
-        globales=tuple(resolved),
+        globales=tuple(resolved + por_anticipos),
         ivap=ivap,
+        anticipos=pagado,
     )

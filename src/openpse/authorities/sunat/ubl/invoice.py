@@ -76,6 +76,18 @@ _A_UNSPSC = attributes({"listID": "UNSPSC", "listAgencyName": "GS1 US", "listNam
 _A_DOC_TYPE = attributes(
     {"listAgencyName": "PE:SUNAT", "listName": "Tipo de Documento", "listURI": _CAT + "01"}
 )
+_A_RELATED = attributes(
+    {"listAgencyName": "PE:SUNAT", "listName": "Documento Relacionado", "listURI": _CAT + "12"}
+)
+_A_PAYMENT_ID = attributes({"listAgencyName": "PE:SUNAT", "listName": "Anticipo"})
+_A_PREPAID_ID = attributes({"schemeAgencyName": "PE:SUNAT", "schemeName": "Anticipo"})
+_A_MEDIO_PAGO = attributes(
+    {"listAgencyName": "PE:SUNAT", "listName": "Medio de pago", "listURI": _CAT + "59"}
+)
+_A_DETRACCION = attributes(
+    {"schemeAgencyName": "PE:SUNAT", "schemeName": "Codigo de detraccion", "schemeURI": _CAT + "54"}
+)
+_A_PEN = attributes({"currencyID": "PEN"})
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,39 @@ class Nota:
 
 
 @dataclass(frozen=True)
+class Detraccion:
+    """SPOT data (Factura2_0 rows 104–106): amount always in PEN (3208)."""
+
+    codigo: str
+    cuenta: str
+    porcentaje: Decimal
+    monto: Decimal
+    medio_pago: str
+
+
+@dataclass(frozen=True)
+class Percepcion:
+    """Percepción (Factura2_0 rows 63–64): an AllowanceCharge 51–53 and a PaymentTerms, in PEN."""
+
+    codigo: str
+    factor: Decimal
+    base: Decimal
+    monto: Decimal
+    total_con_percepcion: Decimal
+
+
+@dataclass(frozen=True)
+class Anticipo:
+    """An advance: AdditionalDocumentReference + PrepaidPayment tied by ``id_pago`` (3213/3214)."""
+
+    id_pago: str
+    tipo: str
+    serie_numero: str
+    ruc: str
+    monto: Decimal
+
+
+@dataclass(frozen=True)
 class Invoice:
     tipo: str
     serie: str
@@ -150,6 +195,13 @@ class Invoice:
     observaciones: str | None = None
     orden_compra: str | None = None
     nota: Nota | None = None
+    guias: list[tuple[str, str]] = field(default_factory=list)
+    """(tipo 09/31, serie-número) of cac:DespatchDocumentReference."""
+    documentos: list[tuple[str, str]] = field(default_factory=list)
+    """(tipo of catálogo 12, número) of cac:AdditionalDocumentReference."""
+    detraccion: Detraccion | None = None
+    percepcion: Percepcion | None = None
+    anticipos: list[Anticipo] = field(default_factory=list)
 
     @property
     def serie_numero(self) -> str:
@@ -482,6 +534,27 @@ class _Builder:
             w.leaf("cbc:DocumentTypeCode", doc.nota.tipo_afectado, _A_DOC_TYPE)
             w.end()
             w.end()
+        for tipo, serie_numero in doc.guias:
+            w.start("cac:DespatchDocumentReference")
+            w.leaf("cbc:ID", serie_numero)
+            w.leaf("cbc:DocumentTypeCode", tipo, _A_DOC_TYPE)
+            w.end()
+        for tipo, numero in doc.documentos:
+            w.start("cac:AdditionalDocumentReference")
+            w.leaf("cbc:ID", numero)
+            w.leaf("cbc:DocumentTypeCode", tipo, _A_RELATED)
+            w.end()
+        for anticipo in doc.anticipos:
+            w.start("cac:AdditionalDocumentReference")
+            w.leaf("cbc:ID", anticipo.serie_numero)
+            w.leaf("cbc:DocumentTypeCode", anticipo.tipo, _A_RELATED)
+            w.leaf_safe("cbc:DocumentStatusCode", anticipo.id_pago, _A_PAYMENT_ID)
+            w.start("cac:IssuerParty")
+            w.start("cac:PartyIdentification")
+            w.leaf("cbc:ID", anticipo.ruc, _A_RUC)
+            w.end()
+            w.end()
+            w.end()
         return slot
 
     def issuer(self) -> None:
@@ -511,8 +584,44 @@ class _Builder:
         w.end()
         w.end()
 
+    def payment_means(self) -> None:
+        detraccion, w = self.doc.detraccion, self.w
+        if detraccion is None:
+            return
+        w.start("cac:PaymentMeans")
+        w.leaf_safe("cbc:ID", "Detraccion")
+        w.leaf("cbc:PaymentMeansCode", detraccion.medio_pago, _A_MEDIO_PAGO)
+        w.start("cac:PayeeFinancialAccount")
+        w.leaf("cbc:ID", detraccion.cuenta)
+        w.end()
+        w.end()
+
+    def special_payment_terms(self) -> None:
+        """PaymentTerms of detracción and percepción, both in PEN whatever the document currency."""
+        doc, w = self.doc, self.w
+        if doc.detraccion is not None:
+            w.start("cac:PaymentTerms")
+            w.leaf_safe("cbc:ID", "Detraccion")
+            w.leaf("cbc:PaymentMeansID", doc.detraccion.codigo, _A_DETRACCION)
+            w.leaf_safe("cbc:PaymentPercent", fmt_max(doc.detraccion.porcentaje, 5))
+            w.leaf_safe("cbc:Amount", fmt2(doc.detraccion.monto), _A_PEN)
+            w.end()
+        if doc.percepcion is not None:
+            w.start("cac:PaymentTerms")
+            w.leaf_safe("cbc:ID", "Percepcion")
+            w.leaf_safe("cbc:Amount", fmt2(doc.percepcion.total_con_percepcion), _A_PEN)
+            w.end()
+
+    def prepaid_payments(self) -> None:
+        for anticipo in self.doc.anticipos:
+            self.w.start("cac:PrepaidPayment")
+            self.w.leaf_safe("cbc:ID", anticipo.id_pago, _A_PREPAID_ID)
+            self.amount("cbc:PaidAmount", anticipo.monto)
+            self.w.end()
+
     def payment_terms(self) -> None:
         doc, w = self.doc, self.w
+        self.special_payment_terms()
         if doc.forma_pago is None:
             return
         w.start("cac:PaymentTerms")
@@ -535,6 +644,13 @@ class _Builder:
     def global_allowances(self) -> None:
         for ajuste in self.doc.totals.globales:
             self.w.raw(_global_template() % {**_ajuste_fields("g", ajuste), "currency": self.currency_code})
+        percepcion = self.doc.percepcion
+        if percepcion is not None:
+            charge = AllowanceCharge(
+                percepcion.codigo, True, False, percepcion.factor, percepcion.monto, percepcion.base
+            )
+            # 2792/2788: the percepción is always in soles.
+            self.w.raw(_global_template() % {**_ajuste_fields("g", charge), "currency": "PEN"})
 
     def tax_total(self) -> None:
         totals, w = self.doc.totals, self.w
@@ -562,6 +678,8 @@ class _Builder:
             self.amount("cbc:AllowanceTotalAmount", totals.descuentos)
         if totals.cargos:
             self.amount("cbc:ChargeTotalAmount", totals.cargos)
+        if totals.anticipos:
+            self.amount("cbc:PrepaidAmount", totals.anticipos)
         self.amount("cbc:PayableAmount", totals.total)
         w.end()
 
@@ -623,11 +741,13 @@ def build_invoice(doc: Invoice) -> CanonicalDocument:
     slot = builder.header()
     builder.issuer()
     builder.customer()
+    builder.payment_means()
     if doc.tipo == "08":
         builder.global_allowances()
         builder.payment_terms()
     else:
         builder.payment_terms()
+        builder.prepaid_payments()
         builder.global_allowances()
     builder.tax_total()
     builder.monetary_total()
