@@ -286,6 +286,23 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
         "2135",
         True,
     ),
+    # A boleta above S/ 700 names its customer (2514, as SUNAT answers it in a daily summary).
+    (
+        "boleta-anonima-de-mas-de-700-soles",
+        boleta(
+            cliente={"tipo_documento": "0", "numero_documento": "-", "razon_social": "CLIENTES VARIOS"},
+            items=[item(valor_unitario="600")],
+        ),
+        "2514",
+        False,
+    ),
+    # A zero rate would leave no 9999 subtotal in the XML, so only our engine can see it.
+    (
+        "otros-tributos-sin-tasa",
+        factura(items=[item(otros_tributos={"tasa": "0"})]),
+        "3102",
+        False,
+    ),
     # Detracción (Factura2_0 rows 104–106).
     ("detraccion-sin-datos", factura(tipo_operacion="1001"), "3127", False),
     (
@@ -416,3 +433,11 @@ def test_boleta_identity_formats_are_observations_not_errors(authority, test_cer
     sheet = run_sheet("03", prepared.xml, prepared.xml_name)
     assert not sheet.rejected
     assert sheet.codes == [code]
+
+
+def test_anonymous_boleta_up_to_700_soles_is_accepted(authority, test_certificate):
+    anonima = {"tipo_documento": "0", "numero_documento": "-", "razon_social": "CLIENTES VARIOS"}
+    body = boleta(cliente=anonima, items=[item(precio_unitario="700.00", valor_unitario=None)])
+    prepared = authority.prepare(authority.parse(body), 1, empresa(test_certificate), HOY)
+    assert prepared.total == "700.00"
+    assert not run_sheet("03", prepared.xml, prepared.xml_name).rejected

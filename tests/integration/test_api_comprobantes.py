@@ -26,6 +26,7 @@ def test_factura_is_accepted_and_gives_back_xml_and_cdr(api, auth, post_document
         "igv": "18.00",
         "isc": "0.00",
         "icbper": "0.00",
+        "otros_tributos": "0.00",
         "descuentos": "0.00",
         "cargos": "0.00",
         "anticipos": "0.00",

@@ -819,6 +819,31 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
             ),
         ),
         (
+            "otros-tributos",
+            "Otros tributos (9999) sobre el valor de dos líneas",
+            documento(
+                "01",
+                "F205",
+                1,
+                CLIENTE_RUC,
+                [
+                    {**linea, "otros_tributos": {"tasa": "10"}} if index < 2 else linea
+                    for index, linea in enumerate(items(3, ["10"], offset=1))
+                ],
+            ),
+        ),
+        (
+            "otros-tributos-boleta",
+            "Boleta con otros tributos (9999) sobre una base propia",
+            documento(
+                "03",
+                "B205",
+                1,
+                CLIENTE_DNI,
+                [{**items(1, ["10"])[0], "otros_tributos": {"tasa": "5", "base": "10.00"}}],
+            ),
+        ),
+        (
             "guias-relacionadas",
             "Factura con guías de remisión y otros documentos relacionados",
             documento(

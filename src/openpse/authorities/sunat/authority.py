@@ -110,6 +110,8 @@ def _line_input(item: Item) -> LineInput:
         valor_referencial=item.valor_referencial,
         ajustes=_ajuste(item.descuento, "00") + _ajuste(item.cargo, "47"),
         isc=IscInput(item.isc.sistema, item.isc.tasa, item.isc.precio_sugerido) if item.isc else None,
+        otros_tasa=item.otros_tributos.tasa if item.otros_tributos else None,
+        otros_base=item.otros_tributos.base if item.otros_tributos else None,
         bolsas=bolsas,
     )
 
@@ -291,6 +293,7 @@ class SunatAuthority(Authority):
         percepcion, percepcion_calculada = _percepcion(model, totals)
         rules.check_line_values(lines, issues)
         rules.check_pagos_totales(model, totals, percepcion_calculada, issues)
+        rules.check_boleta_identificada(model, totals.total, issues)
         neto = totals.total - detraccion.monto if detraccion is not None and model.moneda == "PEN" else None
         rules.check_forma_pago(model, fecha, totals.total, issues, neto)
         self._check_declared_totals(model, totals, issues)
@@ -409,6 +412,7 @@ class SunatAuthority(Authority):
             "igv": (totals.igv, "3291", "4290"),
             "isc": (totals.isc, "3294", "4301"),
             "icbper": (totals.icbper, "3306", "3306"),
+            "otros_tributos": (totals.otros, "3294", "3294"),
             "anticipos": (totals.anticipos, "2509", "2509"),
             "total": (totals.total, "3280", "4312"),
         }

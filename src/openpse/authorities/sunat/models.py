@@ -72,6 +72,15 @@ class Isc(_Model):
     )
 
 
+class OtrosTributos(_Model):
+    """Otros tributos de la línea (código 9999 del catálogo 05), como porcentaje de una base."""
+
+    tasa: Amount = Field(description="Porcentaje del tributo (p. ej. 10 = 10 %).")
+    base: Amount | None = Field(
+        default=None, description="Base imponible; por defecto el valor de venta de la línea."
+    )
+
+
 class Icbper(_Model):
     """Impuesto al consumo de las bolsas de plástico (tributo 7152)."""
 
@@ -110,6 +119,7 @@ class Item(_Model):
     )
     isc: Isc | None = None
     icbper: Icbper | None = Field(default=None, description="Bolsas de plástico gravadas con ICBPER.")
+    otros_tributos: OtrosTributos | None = Field(default=None, description="Otros tributos (9999).")
     codigo_producto_sunat: XmlStr | None = Field(
         default=None, pattern=r"^\d{8}$", description="Código de producto SUNAT (UNSPSC, catálogo 25)."
     )
@@ -247,6 +257,7 @@ class TotalesDeclarados(_Model):
     igv: Amount | None = None
     isc: Amount | None = None
     icbper: Amount | None = None
+    otros_tributos: Amount | None = None
     anticipos: Amount | None = None
     total: Amount | None = None
 

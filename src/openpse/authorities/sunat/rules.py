@@ -43,6 +43,9 @@ SERIE_ANTICIPO = {
 """2521: series of the document of an advance, by its type of catálogo 12."""
 SERIE_GUIA = re.compile(r"^(T[A-Z0-9]{3}|\d{4}|EG0[1-4]|EG07|G\d{3}|V[A-Z0-9]{3})$")
 """4006: series of a related guía de remisión."""
+BOLETA_SIN_IDENTIFICAR_MAXIMO = Decimal("700")
+"""Above S/ 700 a boleta names its customer (Reglamento de Comprobantes de Pago, art. 8;
+SUNAT answers 2514 when a daily summary line lacks it, Resumen_Diario1_1 row 10)."""
 TIPOS_RELACIONADOS = {"02", "03", "04", "05", "06", "07", "08", "09", "99"}
 """4009: types of catálogo 12 accepted as "otro documento relacionado"."""
 SERIE = {
@@ -232,12 +235,13 @@ def _check_item(item: Item, path: str, issues: IssueCollector) -> None:
                 "Una transferencia gratuita se valoriza con valor_referencial, no con precio_unitario",
                 f"{path}.precio_unitario",
             )
-        for campo in ("descuento", "cargo", "isc", "icbper"):
+        for campo in ("descuento", "cargo", "isc", "icbper", "otros_tributos"):
             if getattr(item, campo) is not None:
                 _unsupported(
                     issues,
                     f"{path}.{campo}",
-                    "Una línea gratuita no lleva descuentos, cargos, ISC ni ICBPER en esta versión",
+                    "Una línea gratuita no lleva descuentos, cargos, ISC, ICBPER ni otros tributos "
+                    "en esta versión",
                 )
     else:
         if item.valor_referencial is not None:
@@ -282,6 +286,23 @@ def _check_item(item: Item, path: str, issues: IssueCollector) -> None:
             )
         if item.isc.tasa <= 0:
             _sunat(issues, "3108", f"{path}.isc.tasa", "la tasa debe ser mayor que cero")
+    if item.otros_tributos is not None:
+        otros = item.otros_tributos
+        if not 0 < otros.tasa < 1000 or _decimals(otros.tasa) > 5:
+            _sunat(
+                issues,
+                "3102",
+                f"{path}.otros_tributos.tasa",
+                "decimal positivo de 3 enteros y hasta 5 decimales",
+            )
+        if otros.base is not None and (otros.base <= 0 or _decimals(otros.base) > 2):
+            _sunat(issues, "3031", f"{path}.otros_tributos.base")
+        if item.precio_unitario is not None:
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "Con otros tributos indique valor_unitario (sin impuestos)",
+                f"{path}.precio_unitario",
+            )
     if item.icbper is not None:
         bolsas = item.icbper.cantidad if item.icbper.cantidad is not None else item.cantidad
         if bolsas != item.cantidad.to_integral_value():
@@ -628,11 +649,14 @@ def check_pagos_totales(
     model: ComprobanteIn, totals: DocumentTotals, percepcion_monto: Decimal | None, issues: IssueCollector
 ) -> None:
     """What needs the computed totals: advances against what they reduce, the percepción base."""
+    present = {summary.tributo.codigo for summary in totals.subtotales}
     for index, anticipo in enumerate(model.anticipos):
-        base = {"gravado": totals.gravado, "exonerado": totals.exonerado, "inafecto": totals.inafecto}[
-            anticipo.afectacion
-        ]
-        if base < 0:
+        base, tributos = {
+            "gravado": (totals.gravado, {"1000", "1016"}),
+            "exonerado": (totals.exonerado, {"9997"}),
+            "inafecto": (totals.inafecto, {"9998"}),
+        }[anticipo.afectacion]
+        if base < 0 or totals.igv < 0 or not present & tributos:
             issues.add(
                 Code.CAMPO_INVALIDO,
                 f"Los anticipos {anticipo.afectacion}s superan el valor de las operaciones "
@@ -656,4 +680,18 @@ def check_pagos_totales(
             "2798",
             "percepcion.monto",
             f"declarado {percepcion.monto:.2f}, calculado {percepcion_monto:.2f}",
+        )
+
+
+def check_boleta_identificada(model: ComprobanteIn, total: Decimal, issues: IssueCollector) -> None:
+    if model.tipo != "03" or model.moneda != "PEN" or total <= BOLETA_SIN_IDENTIFICAR_MAXIMO:
+        return
+    cliente = model.cliente
+    if cliente.tipo_documento in ("0", "-") or cliente.numero_documento.strip("-0") == "":
+        _sunat(
+            issues,
+            "2514",
+            "cliente.tipo_documento",
+            f"una boleta de más de S/ {BOLETA_SIN_IDENTIFICAR_MAXIMO:.2f} identifica al adquirente "
+            "(DNI, carné de extranjería, pasaporte o RUC)",
         )

@@ -49,6 +49,7 @@ IGV = Tributo("1000", "IGV", "VAT")
 IVAP = Tributo("1016", "IVAP", "VAT")
 ISC = Tributo("2000", "ISC", "EXC")
 ICBPER = Tributo("7152", "ICBPER", "OTH")
+OTROS = Tributo("9999", "OTROS", "OTH")
 EXPORTACION = Tributo("9995", "EXP", "FRE")
 GRATUITO = Tributo("9996", "GRA", "FRE")
 EXONERADO = Tributo("9997", "EXO", "VAT")
@@ -190,6 +191,9 @@ class LineInput:
     valor_referencial: Decimal | None = None
     ajustes: tuple[Ajuste, ...] = ()
     isc: IscInput | None = None
+    otros_tasa: Decimal | None = None
+    """Rate (percent) of "otros tributos" (9999) over the line value (or ``otros_base``)."""
+    otros_base: Decimal | None = None
     bolsas: int | None = None
     """Plastic bags subject to ICBPER in this line (usually the line's quantity)."""
 
@@ -217,6 +221,9 @@ class LineTotals:
     isc_base: Decimal = ZERO
     isc_porcentaje: Decimal = ZERO
     isc_sistema: str | None = None
+    otros: Decimal = ZERO
+    otros_base: Decimal = ZERO
+    otros_porcentaje: Decimal = ZERO
     icbper: Decimal = ZERO
     bolsas: int = 0
     icbper_unitario: Decimal = ZERO
@@ -228,7 +235,7 @@ class LineTotals:
     @property
     def impuestos(self) -> Decimal:
         """TaxTotal/TaxAmount of the line (3292): IGV/IVAP (if onerous) + ISC + ICBPER."""
-        return (ZERO if self.afectacion.gratuita else self.igv) + self.isc + self.icbper
+        return (ZERO if self.afectacion.gratuita else self.igv) + self.isc + self.icbper + self.otros
 
 
 def _unit_value(line: LineInput, rate: Decimal) -> Decimal:
@@ -260,6 +267,7 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
         if line.precio_unitario is not None
         and not line.ajustes
         and line.isc is None
+        and line.otros_tasa is None
         and not afectacion.gratuita
         else None
     )
@@ -298,6 +306,12 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
             isc_porcentaje = round_to(line.isc.tasa, 5)
 
     base_igv = valor_venta + isc
+    otros = otros_base = otros_porcentaje = ZERO
+    if line.otros_tasa is not None:
+        # 3109: TaxAmount = TaxableAmount × Percent; "otros tributos" do not enter the IGV base.
+        otros_base = round2(line.otros_base if line.otros_base is not None else valor_venta)
+        otros_porcentaje = round_to(line.otros_tasa, 5)
+        otros = round2(otros_base * otros_porcentaje / 100)
     igv = round2(base_igv * line_rate)
     if importe is not None:
         igv = importe - valor_venta
@@ -311,12 +325,13 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
         precio_referencia = round_to(_unit_value(line, line_rate), 10)
         tipo_precio = "02"
     else:
-        valor_unitario = (
-            round_to(valor_venta / line.cantidad, 10)
-            if line.valor_unitario is None
-            else round_to(line.valor_unitario, 10)
+        # 3271 recomputes the line value as quantity × this unit value − discounts 00 +
+        # charges 47: a price with tax and nothing else on the line gives back the value to
+        # the cent; with discounts or charges it must be the value before them.
+        valor_unitario = round_to(
+            valor_venta / line.cantidad if importe is not None else _unit_value(line, line_rate), 10
         )
-        impuestos = igv + isc + icbper
+        impuestos = igv + isc + icbper + otros
         no_base = (
             sum((a.monto if a.cargo else -a.monto for a in ajustes if not a.afecta_base), ZERO)
             if ajustes
@@ -339,6 +354,9 @@ def compute_line(line: LineInput, rate: Decimal = IGV_RATE, fecha: dt.date | Non
         isc_base=isc_base,
         isc_porcentaje=isc_porcentaje,
         isc_sistema=line.isc.sistema if line.isc else None,
+        otros=otros,
+        otros_base=otros_base,
+        otros_porcentaje=otros_porcentaje,
         icbper=icbper,
         bolsas=bolsas,
         icbper_unitario=icbper_unitario,
@@ -382,11 +400,13 @@ class DocumentTotals:
     ivap: bool = False
     anticipos: Decimal = ZERO
     """LegalMonetaryTotal/PrepaidAmount: advances deducted from the payable amount."""
+    otros: Decimal = ZERO
+    """Otros tributos (9999)."""
 
     @property
     def impuestos(self) -> Decimal:
         """cac:TaxTotal/cbc:TaxAmount of the document (3294)."""
-        return self.igv + self.isc + self.icbper
+        return self.igv + self.isc + self.icbper + self.otros
 
     def as_api(self) -> dict[str, str]:
         values = {
@@ -398,6 +418,7 @@ class DocumentTotals:
             "igv": self.igv,
             "isc": self.isc,
             "icbper": self.icbper,
+            "otros_tributos": self.otros,
             "descuentos": self.descuentos,
             "cargos": self.cargos,
             "anticipos": self.anticipos,
@@ -462,10 +483,11 @@ def compute_document(
     igv_venta = round2((base_lineas + base_moves) * igv_rate) if deducido["04"] else igv
     isc = sum((ln.isc for ln in lines), ZERO)
     icbper = sum((ln.icbper for ln in lines), ZERO)
+    otros = sum((ln.otros for ln in lines), ZERO)
     gratuito = total_of(GRATUITO)
     igv_gratuito = sum((ln.igv for ln in lines if ln.afectacion.gratuita), ZERO)
     valor_venta = onerosas + base_moves
-    precio_venta = valor_venta + isc + icbper + igv_venta
+    precio_venta = valor_venta + isc + icbper + otros + igv_venta
     pagado = sum((a.monto for a in anticipos), ZERO)
     descuentos = sum((a.monto for ln in lines for a in ln.ajustes if not a.cargo and not a.afecta_base), ZERO)
     descuentos += sum((g.monto for g in resolved if not g.cargo and not g.afecta_base), ZERO)
@@ -487,6 +509,8 @@ def compute_document(
             subtotales.append(TaxSummary(tributo, base, ZERO))
     if GRATUITO.codigo in present:
         subtotales.append(TaxSummary(GRATUITO, gratuito, igv_gratuito))
+    if otros:
+        subtotales.append(TaxSummary(OTROS, sum((ln.otros_base for ln in lines), ZERO), otros))
     if icbper:
         subtotales.append(TaxSummary(ICBPER, None, icbper))
     return DocumentTotals(
@@ -508,4 +532,5 @@ def compute_document(
         globales=tuple(resolved + por_anticipos),
         ivap=ivap,
         anticipos=pagado,
+        otros=otros,
     )

@@ -284,6 +284,7 @@ class _LineShape(NamedTuple):
     ajustes: int
     isc: bool
     icbper: bool
+    otros: bool
     currency: str
     afectacion: str
 
@@ -355,6 +356,19 @@ def _line_template(shape: _LineShape) -> str:
     w.end()
     w.end()
     w.end()
+    if shape.otros:
+        w.start("cac:TaxSubtotal")
+        w.leaf_safe("cbc:TaxableAmount", "{otros_base}", currency)
+        w.leaf_safe("cbc:TaxAmount", "{otros}", currency)
+        w.start("cac:TaxCategory")
+        w.leaf_safe("cbc:Percent", "{otros_porcentaje}")
+        w.start("cac:TaxScheme")
+        w.leaf_safe("cbc:ID", "9999", _A_TRIBUTO)
+        w.leaf_safe("cbc:Name", "OTROS")
+        w.leaf_safe("cbc:TaxTypeCode", "OTH")
+        w.end()
+        w.end()
+        w.end()
     if shape.icbper:
         # ICBPER: bags in BaseUnitMeasure (3237, 3236: equal to the quantity) and the
         # amount per bag in PerUnitAmount (3238); no Percent for 7152.
@@ -692,6 +706,7 @@ class _Builder:
             len(t.ajustes),
             t.isc_sistema is not None,
             t.bolsas > 0,
+            t.otros_porcentaje > 0,
             self.doc.moneda,
             t.afectacion.codigo,
         )
@@ -719,6 +734,10 @@ class _Builder:
             fields["isc"] = f"{t.isc:f}"
             fields["isc_porcentaje"] = fmt_max(t.isc_porcentaje, 5)
             fields["isc_sistema"] = escape_text(t.isc_sistema or "")
+        if shape.otros:
+            fields["otros_base"] = f"{t.otros_base:f}"
+            fields["otros"] = f"{t.otros:f}"
+            fields["otros_porcentaje"] = fmt_max(t.otros_porcentaje, 5)
         if shape.icbper:
             fields["icbper"] = f"{t.icbper:f}"
             fields["bolsas"] = str(t.bolsas)
