@@ -162,6 +162,60 @@ class SunatSoapClient:
             raise TransportError("sendBillResponse sin applicationResponse")
         return base64.b64decode(encoded)
 
+    def _send_for_ticket(
+        self, url: str, credentials: Credentials, operation: str, zip_name: str, zip_bytes: bytes
+    ) -> str:
+        body = (
+            f"<ser:{operation}><fileName>{escape(zip_name)}</fileName>"
+            f"<contentFile>{base64.b64encode(zip_bytes).decode('ascii')}</contentFile></ser:{operation}>"
+        )
+        answer = parse_response(self._post(url, operation, _envelope(credentials, body)), operation)
+        ticket = _child_text(answer, "ticket")
+        if not ticket:
+            raise TransportError(f"{operation}Response sin ticket")
+        return ticket
+
+    def send_summary(self, url: str, credentials: Credentials, zip_name: str, zip_bytes: bytes) -> str:
+        """sendSummary (Resumen diario, Comunicación de baja, Resumen de reversiones): the ticket.
+
+        Raises SoapFault for SUNAT's exceptions (0151, 0154, 1034, 2223/2324 …) and
+        TransportError when no usable answer came back.
+        """
+        return self._send_for_ticket(url, credentials, "sendSummary", zip_name, zip_bytes)
+
+    def send_pack(self, url: str, credentials: Credentials, zip_name: str, zip_bytes: bytes) -> str:
+        """sendPack (a "lote" of comprobantes, in the WSDL though no current client uses it): the ticket."""
+        return self._send_for_ticket(url, credentials, "sendPack", zip_name, zip_bytes)
+
+    def get_ticket_status(self, url: str, credentials: Credentials, ticket: str) -> StatusResult:
+        """billService getStatus of a ticket (``sunat.md`` §2.3).
+
+        ``status_code`` is SUNAT's statusCode with codes.normalize (``0``, ``0098``,
+        ``0099``, or an exception such as ``0127``); ``content`` the CDR zip when SUNAT
+        sent one; ``status_message`` the plain text SUNAT puts in ``content`` with an
+        exception code ("El ticket no existe"). A ``content`` that is neither a zip nor
+        text is left in ``status_message`` as received.
+        """
+        body = f"<ser:getStatus><ticket>{escape(ticket)}</ticket></ser:getStatus>"
+        answer = parse_response(self._post(url, "getStatus", _envelope(credentials, body)), "getStatus")
+        status_code = _child_text(answer, "statusCode")
+        if not status_code:
+            raise TransportError("getStatusResponse sin statusCode")
+        raw = _child_text(answer, "content") or ""
+        content: bytes | None = None
+        message = ""
+        if raw:
+            compact = "".join(raw.split())
+            try:
+                decoded = base64.b64decode(compact, validate=True)
+            except ValueError:
+                decoded = b""
+            if decoded.startswith(b"PK"):
+                content = decoded
+            else:
+                message = raw
+        return StatusResult(status_code=codes.normalize(status_code), status_message=message, content=content)
+
     def _consult(
         self, url: str, credentials: Credentials, operation: str, ruc: str, tipo: str, serie: str, numero: int
     ) -> StatusResult:
