@@ -6,16 +6,12 @@ when it is there; tests that need it skip with the reason when it is not.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from openpse import demo
@@ -24,53 +20,8 @@ from openpse.jobs.queue import JobQueue
 from openpse.runtime import Runtime
 from openpse.sandbox import SandboxConfig
 from openpse.sandbox import create_app as create_sandbox_app
-from openpse.settings import Settings
 from openpse.signing.certificates import Certificate, generate_test_certificate
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """A file of ../shared, or skip the test saying what is missing."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared no está disponible ({path} no existe)")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ThreadedServer:
-    """An ASGI app served by uvicorn on a loopback port, in a background thread."""
-
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ThreadedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("el servidor de prueba no arrancó")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+from tests_support import ThreadedServer, make_runtime, token_for
 
 
 @pytest.fixture(scope="session")
@@ -94,27 +45,6 @@ def sandbox_url(sandbox_server: tuple[str, Any]) -> str:
     return url
 
 
-def make_runtime(
-    data_dir: Path,
-    sandbox: str,
-    certificate: Certificate | None = None,
-    http: httpx2.Client | None = None,
-    **settings: Any,
-) -> Runtime:
-    config = Settings(data_dir=data_dir, sandbox_url=sandbox, retry_base_delay=0.05, **settings)
-    runtime = Runtime.create(config, create_master_key=True, http=http)
-    runtime.db.migrate()
-    demo.seed(runtime)
-    if certificate is not None:
-        from openpse.storage.tables import Empresa
-        from openpse.tenants import set_certificate
-
-        with runtime.db.session() as session:
-            empresa = session.query(Empresa).filter_by(identificacion=demo.DEMO_RUC).one()
-            set_certificate(empresa, runtime.box, certificate)
-    return runtime
-
-
 @pytest.fixture
 def runtime(tmp_path: Path, sandbox_url: str, test_certificate: Certificate) -> Iterator[Runtime]:
     rt = make_runtime(tmp_path / "data", sandbox_url, test_certificate)
@@ -130,17 +60,6 @@ def api(runtime: Runtime) -> Iterator[TestClient]:
         yield client
 
 
-def token_for(
-    client: TestClient, client_id: str = demo.DEMO_CLIENT, secret: str = "demo-secret"
-) -> dict[str, str]:
-    response = client.post(
-        "/v1/oauth2/token",
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.fixture
 def auth(api: TestClient) -> dict[str, str]:
     return token_for(api)
@@ -149,45 +68,6 @@ def auth(api: TestClient) -> dict[str, str]:
 @pytest.fixture
 def admin_auth(api: TestClient) -> dict[str, str]:
     return token_for(api, demo.DEMO_ADMIN)
-
-
-def factura(**overrides: Any) -> dict[str, Any]:
-    """A minimal valid factura request (API.md), with overrides."""
-    body: dict[str, Any] = {
-        "tipo": "01",
-        "serie": "F001",
-        "moneda": "PEN",
-        "tipo_operacion": "0101",
-        "cliente": {
-            "tipo_documento": "6",
-            "numero_documento": "20100070970",
-            "razon_social": "CLIENTE S.A.C.",
-            "direccion": "Av. Lima 123",
-        },
-        "items": [
-            {
-                "codigo": "P001",
-                "descripcion": "Producto",
-                "unidad": "NIU",
-                "cantidad": "2",
-                "valor_unitario": "50.00",
-                "afectacion_igv": "10",
-            }
-        ],
-        "forma_pago": {"tipo": "Contado"},
-    }
-    body.update(overrides)
-    return body
-
-
-def boleta(**overrides: Any) -> dict[str, Any]:
-    body = factura(
-        tipo="03",
-        serie="B001",
-        cliente={"tipo_documento": "1", "numero_documento": "46027897", "razon_social": "JUAN PEREZ"},
-    )
-    body.update(overrides)
-    return body
 
 
 @pytest.fixture

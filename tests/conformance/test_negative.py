@@ -17,11 +17,11 @@ import pytest
 from sunat_oracles import run_sheet
 from test_sunat_conformance import empresa
 
-from conftest import boleta, factura
 from openpse.authorities.sunat import rules
 from openpse.authorities.sunat.authority import SunatAuthority
 from openpse.core.errors import ValidationFailed
 from openpse.core.timeutil import now_lima
+from tests_support import boleta, factura
 
 pytestmark = pytest.mark.conformance
 # Where the SFS copy lags the 2026 workbook (sfs=False below): catálogo 51 membership

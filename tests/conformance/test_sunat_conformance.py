@@ -19,12 +19,12 @@ from signxml import SignatureConfiguration, XMLVerifier
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from sunat_oracles import run_sheet, xsd_errors
 
-from conftest import boleta, factura
 from openpse.authorities.base import EmpresaContext
 from openpse.authorities.sunat import rules
 from openpse.authorities.sunat.authority import SunatAuthority
 from openpse.core.errors import ValidationFailed
 from openpse.core.timeutil import now_lima
+from tests_support import boleta, factura
 
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",

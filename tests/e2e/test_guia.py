@@ -6,7 +6,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from conftest import ROOT
+from tests_support import ROOT
 
 
 def _generator():  # type: ignore[no-untyped-def]

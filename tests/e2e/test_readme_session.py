@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from conftest import ROOT, free_port
+from tests_support import ROOT, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -7,10 +7,9 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from conftest import factura, token_for
 from openpse.signing.certificates import generate_test_certificate, to_pkcs12
 from openpse.storage.tables import Token
-from tests_support import shared_path
+from tests_support import factura, shared_path, token_for
 
 
 def test_client_credentials_in_form_and_basic(api):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from conftest import boleta, factura
 from openpse.storage.tables import Comprobante
+from tests_support import boleta, factura
 
 
 def _stored(runtime) -> int:

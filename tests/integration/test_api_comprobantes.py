@@ -8,7 +8,7 @@ import zipfile
 from lxml import etree
 from signxml import XMLVerifier
 
-from conftest import boleta, factura
+from tests_support import boleta, factura
 
 
 def test_factura_is_accepted_and_gives_back_xml_and_cdr(api, auth, post_document):

@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from conftest import factura
 from openpse.core.errors import Conflict
 from openpse.documents import service
 from openpse.storage.tables import Comprobante, Empresa
+from tests_support import factura
 
 
 def _empresa(runtime) -> Empresa:

@@ -19,8 +19,8 @@ from render_support import (
     text_of,
 )
 
-from conftest import boleta, factura
 from openpse.render import qr_text, render_pdf
+from tests_support import boleta, factura
 
 
 def items(count: int) -> list[dict[str, str]]:

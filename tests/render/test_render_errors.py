@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from render_support import cdr_xml, invoice_xml, issue, sign_xml
 
-from conftest import factura
 from openpse.render import RenderError, qr_text, render_pdf
+from tests_support import factura
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import zxingcpp
 from pypdf import PdfReader
 from render_support import EMISOR_RUC, invoice_xml, issue, sign_xml
 
-from conftest import boleta, factura
 from openpse.core.timeutil import now_lima
 from openpse.render import qr_text, render_pdf
+from tests_support import boleta, factura
 
 
 def test_factura_qr_fields_in_order_with_hash_and_trailing_bar(test_certificate):

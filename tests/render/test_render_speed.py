@@ -8,8 +8,8 @@ import time
 import pytest
 from render_support import issue
 
-from conftest import factura
 from openpse.render import qr, render_pdf
+from tests_support import factura
 
 
 @pytest.mark.parametrize("formato", ["a4", "ticket"])

@@ -9,8 +9,8 @@ from PIL import Image
 from pypdf import PdfReader
 from render_support import EMISOR_RAZON_SOCIAL, EMISOR_RUC, cdr_xml, issue, page_size_mm, qr_codes, text_of
 
-from conftest import boleta, factura
 from openpse.render import RenderError, qr_text, render_pdf
+from tests_support import boleta, factura
 
 
 def items(count: int) -> list[dict[str, str]]:
