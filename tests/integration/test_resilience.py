@@ -16,17 +16,20 @@ import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from conftest import boleta, factura, make_runtime, token_for
 from openpse.api.app import create_app
+from openpse.core.timeutil import now_lima
 from openpse.documents import service
 from openpse.jobs.queue import JobQueue
 from openpse.storage.tables import Comprobante, Evento
+from tests_support import boleta, factura, make_runtime, token_for
 
 FAULT = (
     '<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body><soap-env:Fault>'
     "<faultcode>soap-env:Client.{code}</faultcode><faultstring>{text}</faultstring></soap-env:Fault></soap-env:Body>"
     "</soap-env:Envelope>"
 )
+
+HOY = now_lima().date()
 
 Action = Callable[[httpx2.Request, Callable[[], httpx2.Response]], httpx2.Response]
 
@@ -264,3 +267,72 @@ def test_a_job_that_runs_twice_applies_one_answer(chaos_api, script):
     assert service.advance(runtime, doc_id) is None
     assert script.calls.count("sendBill") == 1
     assert _events(runtime, doc_id).count("aceptado") == 1
+
+
+def _annul(client, auth, doc_id):
+    return client.post(
+        f"/v1/comprobantes/{doc_id}/anulacion",
+        json={"motivo": "Anulación de la operación"},
+        headers=auth,
+        params={"espera": 40},
+    ).json()
+
+
+@pytest.mark.parametrize(("body", "tipo"), [(factura(numero=5), "RA"), (boleta(numero=5), "RC")])
+def test_lost_sendsummary_answer_still_ends_annulled_in_a_second_summary(chaos_api, script, body, tipo):
+    # SUNAT registers the summary but its ticket never reaches us: the same bytes go again
+    # and SUNAT says the name was presented (2324/2223). Whether the first one annulled the
+    # document is unknown here, so a new summary carries it; SUNAT answers that it is
+    # already annulled (2323/2987), and the document is anulado: nothing lost, nothing
+    # annulled twice.
+    client, auth, _runtime = chaos_api
+    doc = _final(client, auth, client.post("/v1/comprobantes", json=body, headers=auth).headers["location"])
+    assert doc["estado"] == "aceptado"
+    script.on("sendSummary", lose_answer)
+    result = _annul(client, auth, doc["id"])
+    if result["estado"] != "anulado":
+        result = _final(client, auth, f"/v1/comprobantes/{doc['id']}")
+    assert result["estado"] == "anulado", result
+    first = _final(client, auth, f"/v1/comprobantes/20000000001-{tipo}-{HOY:%Y%m%d}-1")
+    second = _final(client, auth, f"/v1/comprobantes/20000000001-{tipo}-{HOY:%Y%m%d}-2")
+    assert first["estado"] == "rechazado"
+    assert first["respuesta"]["codigo"] == ("2324" if tipo == "RA" else "2223")
+    assert second["estado"] == "rechazado"
+    assert second["respuesta"]["codigo"] == ("2323" if tipo == "RA" else "2987")
+    assert script.calls.count("sendSummary") == 3
+
+
+def test_a_lost_ticket_is_resent_with_the_same_bytes(chaos_api, script):
+    client, auth, _runtime = chaos_api
+    doc = _final(
+        client,
+        auth,
+        client.post("/v1/comprobantes", json=factura(numero=6), headers=auth).headers["location"],
+    )
+    script.on("getStatus", fault("0127", "El ticket no existe"))
+    result = _annul(client, auth, doc["id"])
+    if result["estado"] != "anulado":
+        result = _final(client, auth, f"/v1/comprobantes/{doc['id']}")
+    assert result["estado"] == "anulado", result
+    # The same summary went again after the 0127; the emulator had in fact processed the
+    # first one (this script only hid it), so its name was taken (2324) and a second RA
+    # found the factura already annulled (2323): the end state is the truth either way.
+    summary_calls = [c for c in script.calls if c in ("sendSummary", "getStatus")]
+    assert summary_calls[:3] == ["sendSummary", "getStatus", "sendSummary"]
+    first = _final(client, auth, f"/v1/comprobantes/20000000001-RA-{HOY:%Y%m%d}-1")
+    assert first["respuesta"]["codigo"] == "2324"
+
+
+def test_transient_getstatus_failures_keep_polling_the_same_ticket(chaos_api, script):
+    client, auth, _runtime = chaos_api
+    doc = _final(
+        client,
+        auth,
+        client.post("/v1/comprobantes", json=factura(numero=7), headers=auth).headers["location"],
+    )
+    script.on("getStatus", never_arrives, status(502, b"<html>Bad Gateway</html>"), lose_answer)
+    result = _annul(client, auth, doc["id"])
+    if result["estado"] != "anulado":
+        result = _final(client, auth, f"/v1/comprobantes/{doc['id']}")
+    assert result["estado"] == "anulado", result
+    assert script.calls.count("sendSummary") == 1

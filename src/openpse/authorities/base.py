@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpse.core.errors import Code, Issue, ValidationFailed
 from openpse.documents.states import Estado
 from openpse.signing.certificates import Certificate
 
@@ -104,6 +106,27 @@ class Outcome:
     """Technical detail for the event log (never shown as the authority's answer)."""
 
 
+@dataclass(frozen=True)
+class VoidTarget:
+    """A stored, accepted document that its issuer wants to annul."""
+
+    id: str
+    tipo: str
+    serie: str
+    numero: int
+    fecha_emision: dt.date
+    moneda: str
+    totales: dict[str, str]
+    cliente_tipo: str | None
+    cliente_numero: str | None
+
+
+RegistryLookup = Callable[[str, str, int], tuple[str, dt.date] | None]
+"""What OpenPSE knows about one of the issuer's documents, by (tipo, serie, número): the
+authority's verdict (``aceptado``, ``rechazado``, ``anulado``) and its issue date, or
+None when the authority never received it."""
+
+
 class Authority(ABC):
     """One tax authority (or one flavour of it, such as an OSE)."""
 
@@ -131,4 +154,30 @@ class Authority(ABC):
 
     @abstractmethod
     def reconcile(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
-        """Ask the authority what happened to a document whose answer was lost."""
+        """Ask the authority what happened to a document whose answer was lost, or to one
+        that is ``pendiente`` (poll its ticket or its status)."""
+
+    def void_kind(self, target: VoidTarget, today: dt.date) -> str:
+        """The kind of document that annuls ``target`` (SUNAT: RA or RC; Hacienda: a credit
+        note); raise ValidationFailed when it cannot be annulled (any more)."""
+        raise ValidationFailed(
+            Issue(Code.NO_SOPORTADO, f"El tipo {target.tipo} no se puede anular por OpenPSE", "tipo")
+        )
+
+    def prepare_void(
+        self,
+        kind: str,
+        targets: list[VoidTarget],
+        motivo: str,
+        empresa: EmpresaContext,
+        today: dt.date,
+        numero: int,
+        registry: RegistryLookup,
+    ) -> Prepared:
+        """Build and sign the document that annuls ``targets``; ``numero`` is its
+        correlative among the documents of ``kind`` generated ``today``."""
+        raise ValidationFailed(Issue(Code.NO_SOPORTADO, f"{kind} no se puede emitir por OpenPSE", "tipo"))
+
+    def void_series(self, kind: str, today: dt.date) -> str:
+        """The series under which annulment documents of ``kind`` are numbered."""
+        return f"{today:%Y%m%d}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import secrets
 import time
@@ -25,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openpse.authorities.base import Draft, Outcome, Prepared, Submission
+from openpse.authorities.base import Draft, Outcome, Prepared, RegistryLookup, Submission, VoidTarget
 from openpse.core.errors import Code, Conflict, Issue, NotFound
 from openpse.core.timeutil import iso, now_lima
 from openpse.documents.states import FINAL, Estado, check_transition
 from openpse.runtime import Runtime
-from openpse.storage.tables import Comprobante, Empresa, Evento, Serie, utcnow
+from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, utcnow
 from openpse.tenants import empresa_context
 
 log = logging.getLogger("openpse.documents")
@@ -39,6 +40,18 @@ LEASE = dt.timedelta(seconds=120)
 """How long a worker owns a document while it talks to the authority (> HTTP timeouts)."""
 RECONCILE_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 MAX_RETRY_DELAY = 900.0
+POLL_MIN_DELAY = 1.0
+POLL_MAX_DELAY = 600.0
+POLL_GIVE_UP = dt.timedelta(hours=48)
+"""A ticket still "in process" after this long needs a person (SUNAT answers in minutes)."""
+ALREADY_VOID = frozenset({"2323", "2987"})
+"""Rejections that say the document was already annulled (RA: informed in an earlier
+Comunicación de baja; RC: already annulled or rejected), e.g. by an earlier summary
+whose answer was lost: the annulment stands."""
+ALREADY_PRESENTED = frozenset({"2223", "2324"})
+"""The summary's name was processed before: a resend after a lost answer. Its fate is
+unknown here, so its documents go out again in a new summary, whose answer tells (a
+2323/2987 rejection then means the first one did annul them)."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +282,189 @@ def request_send(runtime: Runtime, row: Comprobante) -> Comprobante:
     return current
 
 
+# -- annulling ------------------------------------------------------------------------------
+
+_REGISTRY_STATES = {
+    Estado.ACEPTADO.value: "aceptado",
+    Estado.OBSERVADO.value: "aceptado",
+    Estado.ANULACION_PENDIENTE.value: "aceptado",
+    Estado.RECHAZADO.value: "rechazado",
+    Estado.ANULADO.value: "anulado",
+}
+
+
+@dataclass(frozen=True)
+class Voiding:
+    document: Comprobante
+    summary: Comprobante | None
+    created: bool
+
+
+def _void_summary(session: Session, doc_id: str) -> Comprobante | None:
+    """The latest summary document that carries ``doc_id``."""
+    return session.scalar(
+        select(Comprobante)
+        .join(ResumenLinea, ResumenLinea.resumen_id == Comprobante.id)
+        .where(ResumenLinea.comprobante_id == doc_id)
+        .order_by(Comprobante.creado.desc())
+        .limit(1)
+    )
+
+
+def _void_target(row: Comprobante) -> VoidTarget:
+    return VoidTarget(
+        id=row.id,
+        tipo=row.tipo,
+        serie=row.serie,
+        numero=row.numero,
+        fecha_emision=row.fecha_emision,
+        moneda=row.moneda,
+        totales=row.totales,
+        cliente_tipo=row.cliente_tipo,
+        cliente_numero=row.cliente_numero,
+    )
+
+
+def _registry(session: Session, empresa_id: int) -> RegistryLookup:
+    """What the authority holds of the issuer's documents, as far as OpenPSE knows."""
+
+    def lookup(tipo: str, serie: str, numero: int) -> tuple[str, dt.date] | None:
+        found = session.scalar(
+            select(Comprobante).where(
+                Comprobante.empresa_id == empresa_id,
+                Comprobante.tipo == tipo,
+                Comprobante.serie == serie,
+                Comprobante.numero == numero,
+            )
+        )
+        if found is None or found.estado not in _REGISTRY_STATES:
+            return None
+        return _REGISTRY_STATES[found.estado], found.fecha_emision
+
+    return lookup
+
+
+def request_void(runtime: Runtime, empresa: Empresa, doc_id: str, motivo: str) -> Voiding:
+    """``POST /{id}/anulacion``: build, sign and queue the document that annuls ``doc_id``.
+
+    The document goes ``anulacion_pendiente`` in the same transaction that stores the
+    annulling document (an RA or RC row, numbered by day), so neither exists without the
+    other; the summary's final state later settles it (see ``_settle_lines``). Asking
+    again while it is pending, or once annulled, answers the same.
+    """
+    authority = runtime.authority(empresa.pais)
+    context = empresa_context(empresa, runtime.box, runtime.keys)
+    today = now_lima().date()
+    with runtime.db.session() as session:
+        row = session.get(Comprobante, doc_id, with_for_update=True)
+        if row is None or row.empresa_id != empresa.id:
+            raise NotFound(f"No existe el comprobante {doc_id}")
+        estado = Estado(row.estado)
+        if estado in (Estado.ANULACION_PENDIENTE, Estado.ANULADO):
+            return Voiding(row, _void_summary(session, doc_id), created=False)
+        if estado not in (Estado.ACEPTADO, Estado.OBSERVADO):
+            raise Conflict(
+                Issue(
+                    Code.CONFLICTO,
+                    f"El comprobante está {estado.value}: solo se anula uno aceptado por la autoridad",
+                    "estado",
+                )
+            )
+        target = _void_target(row)
+        kind = authority.void_kind(target, today)
+        series = authority.void_series(kind, today)
+        numero = _next_number(session, empresa.id, kind, series)
+        prepared = authority.prepare_void(
+            kind, [target], motivo, context, today, numero, _registry(session, empresa.id)
+        )
+        files = _write_files(runtime, empresa, prepared)
+        draft = Draft(
+            prepared.tipo, prepared.serie, prepared.numero, hashlib.sha256(prepared.xml).hexdigest(), None
+        )
+        summary = _store(session, empresa, draft, prepared, files, None, True)
+        session.add(
+            ResumenLinea(
+                resumen_id=summary.id,
+                comprobante_id=row.id,
+                condicion="3",
+                estado_anterior=row.estado,
+                motivo=motivo,
+            )
+        )
+        check_transition(estado, Estado.ANULACION_PENDIENTE)
+        row.estado = Estado.ANULACION_PENDIENTE.value
+        row.actualizado = utcnow()
+        _event(session, row.id, estado.value, row.estado, f"anulación solicitada: {summary.id}")
+    if runtime.queue is not None:
+        runtime.queue.advance(summary.id)
+    runtime.notifier.notify(row.id)
+    return Voiding(row, summary, created=True)
+
+
+def void_again(runtime: Runtime, summary_id: str) -> Comprobante | None:
+    """Send the documents of a summary whose fate is unknown in a new summary (see
+    ``ALREADY_PRESENTED``); they stay ``anulacion_pendiente`` meanwhile."""
+    today = now_lima().date()
+    with runtime.db.session() as session:
+        old = session.get(Comprobante, summary_id)
+        assert old is not None
+        empresa = session.get(Empresa, old.empresa_id)
+        assert empresa is not None
+        lines = session.scalars(select(ResumenLinea).where(ResumenLinea.resumen_id == summary_id)).all()
+        docs = [session.get(Comprobante, line.comprobante_id) for line in lines]
+        pending = [
+            (line, doc)
+            for line, doc in zip(lines, docs, strict=True)
+            if doc is not None and doc.estado == Estado.ANULACION_PENDIENTE.value
+        ]
+        if not pending:
+            return None
+        authority = runtime.authority(empresa.pais)
+        context = empresa_context(empresa, runtime.box, runtime.keys)
+        targets = [_void_target(doc) for _, doc in pending]
+        series = authority.void_series(old.tipo, today)
+        numero = _next_number(session, empresa.id, old.tipo, series)
+        prepared = authority.prepare_void(
+            old.tipo,
+            targets,
+            pending[0][0].motivo or "",
+            context,
+            today,
+            numero,
+            _registry(session, empresa.id),
+        )
+        files = _write_files(runtime, empresa, prepared)
+        draft = Draft(
+            prepared.tipo, prepared.serie, prepared.numero, hashlib.sha256(prepared.xml).hexdigest(), None
+        )
+        summary = _store(session, empresa, draft, prepared, files, None, True)
+        for line, doc in pending:
+            session.add(
+                ResumenLinea(
+                    resumen_id=summary.id,
+                    comprobante_id=doc.id,
+                    condicion=line.condicion,
+                    estado_anterior=line.estado_anterior,
+                    motivo=line.motivo,
+                )
+            )
+            _event(
+                session,
+                doc.id,
+                doc.estado,
+                doc.estado,
+                f"{summary_id} ya había sido presentado; se envía de nuevo en {summary.id}",
+            )
+    if runtime.queue is not None:
+        runtime.queue.advance(summary.id)
+    return summary
+
+
+def void_summary_of(runtime: Runtime, doc_id: str) -> Comprobante | None:
+    with runtime.db.read() as session:
+        return _void_summary(session, doc_id)
+
+
 # -- advancing ------------------------------------------------------------------------------
 
 
@@ -294,7 +490,8 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
         if row is None:
             return None
         estado = Estado(row.estado)
-        if estado in FINAL or estado is Estado.PENDIENTE:
+        if estado in FINAL or estado is Estado.ANULACION_PENDIENTE:
+            # An annulment is carried by its summary document, which is what moves.
             return None
         if estado is Estado.REGISTRADO and not row.enviar:
             return None
@@ -307,6 +504,9 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
         if estado in (Estado.REGISTRADO, Estado.ERROR):
             mode = "submit"
             values.update(estado=Estado.ENVIANDO.value, intentos=Comprobante.intentos + 1)
+        elif estado is Estado.PENDIENTE:
+            # The authority took it and answers later: poll (the state stays pendiente).
+            mode = "reconcile"
         else:
             # desconocido, or enviando whose worker died: ask before sending again.
             mode = "reconcile"
@@ -404,6 +604,11 @@ def _apply(
             follow_up = _retry_delay(runtime, row.intentos)
         elif new is Estado.REGISTRADO:
             follow_up = 0.0
+        elif new is Estado.PENDIENTE:
+            follow_up = _poll_delay(session, doc_id, now, current)
+            if follow_up is None:
+                new = Estado.FALLIDO
+                detalle = f"el ticket {row.ticket} sigue en proceso después de {POLL_GIVE_UP}; revise en SOL"
         check_transition(current, new)
         if cdr_key is not None:
             row.cdr_blob = cdr_key
@@ -419,11 +624,64 @@ def _apply(
         row.proximo_intento = now + dt.timedelta(seconds=follow_up) if follow_up else None
         row.ultimo_error = detalle if new in (Estado.ERROR, Estado.DESCONOCIDO, Estado.FALLIDO) else None
         row.actualizado = now
-        _event(session, doc_id, current.value, new.value, detalle)
+        if not (current is new is Estado.PENDIENTE):
+            _event(session, doc_id, current.value, new.value, detalle)
+        settled = _settle_lines(session, row, new, now) if new in FINAL else []
+        presented_again = new is Estado.RECHAZADO and (row.respuesta or {}).get("codigo") in ALREADY_PRESENTED
+    if presented_again:
+        void_again(runtime, doc_id)
     runtime.notifier.notify(doc_id)
+    for line_id in settled:
+        runtime.notifier.notify(line_id)
     if follow_up is not None and runtime.queue is not None:
         runtime.queue.advance(doc_id, delay=follow_up)
     return new
+
+
+def _poll_delay(session: Session, doc_id: str, now: dt.datetime, current: Estado) -> float | None:
+    """Seconds until the next poll of a pending document (None: give up).
+
+    A quarter of the time it has been pending, between 1 s and 10 min: quick for the
+    answers that come in seconds, gentle on a ticket SUNAT keeps for hours.
+    """
+    if current is not Estado.PENDIENTE:
+        return POLL_MIN_DELAY
+    since = session.scalar(
+        select(func.max(Evento.creado)).where(
+            Evento.comprobante_id == doc_id, Evento.estado == Estado.PENDIENTE.value
+        )
+    )
+    elapsed = now - since if since is not None else dt.timedelta(0)
+    if elapsed > POLL_GIVE_UP:
+        return None
+    return min(max(elapsed.total_seconds() / 4, POLL_MIN_DELAY), POLL_MAX_DELAY)
+
+
+def _settle_lines(session: Session, summary: Comprobante, estado: Estado, now: dt.datetime) -> list[str]:
+    """Apply a summary's final state to the documents it carries; return their ids."""
+    lines = session.scalars(select(ResumenLinea).where(ResumenLinea.resumen_id == summary.id)).all()
+    codigo = (summary.respuesta or {}).get("codigo")
+    settled = []
+    if estado is Estado.RECHAZADO and codigo in ALREADY_PRESENTED:
+        return []
+    for line in lines:
+        doc = session.get(Comprobante, line.comprobante_id, with_for_update=True)
+        if doc is None or doc.estado != Estado.ANULACION_PENDIENTE.value:
+            continue
+        if estado in (Estado.ACEPTADO, Estado.OBSERVADO):
+            target, detalle = Estado.ANULADO, f"anulado por {summary.id}"
+        elif estado is Estado.RECHAZADO and codigo in ALREADY_VOID:
+            target, detalle = Estado.ANULADO, f"{summary.id}: SUNAT ya lo tenía anulado ({codigo})"
+        else:
+            target = Estado(line.estado_anterior)
+            motivo = (summary.respuesta or {}).get("descripcion") or summary.ultimo_error or estado.value
+            detalle = f"la anulación por {summary.id} no procedió: {codigo or ''} {motivo}".strip()
+        check_transition(Estado.ANULACION_PENDIENTE, target)
+        doc.estado = target.value
+        doc.actualizado = now
+        _event(session, doc.id, Estado.ANULACION_PENDIENTE.value, target.value, detalle)
+        settled.append(doc.id)
+    return settled
 
 
 def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
@@ -438,7 +696,9 @@ def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
                     (Comprobante.estado == Estado.REGISTRADO.value)
                     & Comprobante.enviar
                     & (Comprobante.actualizado < stale),
-                    Comprobante.estado.in_([Estado.ERROR.value, Estado.DESCONOCIDO.value])
+                    Comprobante.estado.in_(
+                        [Estado.ERROR.value, Estado.DESCONOCIDO.value, Estado.PENDIENTE.value]
+                    )
                     & or_(Comprobante.proximo_intento.is_(None), Comprobante.proximo_intento < stale),
                     (Comprobante.estado == Estado.ENVIANDO.value) & (Comprobante.lease_hasta < now),
                 )
@@ -474,7 +734,9 @@ async def wait_final(runtime: Runtime, empresa_id: int, doc_id: str, seconds: fl
         while True:
             row = await run_in_threadpool(get_for, runtime, empresa_id, doc_id)
             remaining = deadline - time.monotonic()
-            if Estado(row.estado) in FINAL or not row.enviar or remaining <= 0:
+            estado = Estado(row.estado)
+            signed_only = estado is Estado.REGISTRADO and not row.enviar
+            if estado in FINAL or signed_only or remaining <= 0:
                 return row
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.event.wait(), timeout=min(remaining, 0.25))
@@ -500,7 +762,9 @@ def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
         "respuesta": row.respuesta,
         "ticket": row.ticket,
         "intentos": row.intentos,
-        "enlaces": {"xml": f"{base}/xml", "cdr": f"{base}/cdr", "pdf": f"{base}/pdf"},
+        # A document without totals (a summary that annuls others) has no printed form.
+        "enlaces": {"xml": f"{base}/xml", "cdr": f"{base}/cdr"}
+        | ({"pdf": f"{base}/pdf"} if row.totales else {}),
         "creado": iso(row.creado),
         "actualizado": iso(row.actualizado),
     }

@@ -50,8 +50,19 @@ _NEXT: dict[Estado, frozenset[Estado]] = {
             Estado.FALLIDO,
         }
     ),
+    # Polling a ticket: still in process (pendiente again), an answer, or the ticket lost
+    # (registrado: the same bytes go again).
     Estado.PENDIENTE: frozenset(
-        {Estado.ACEPTADO, Estado.OBSERVADO, Estado.RECHAZADO, Estado.DESCONOCIDO, Estado.ERROR}
+        {
+            Estado.PENDIENTE,
+            Estado.ACEPTADO,
+            Estado.OBSERVADO,
+            Estado.RECHAZADO,
+            Estado.REGISTRADO,
+            Estado.DESCONOCIDO,
+            Estado.ERROR,
+            Estado.FALLIDO,
+        }
     ),
     Estado.DESCONOCIDO: frozenset(
         {
@@ -59,6 +70,7 @@ _NEXT: dict[Estado, frozenset[Estado]] = {
             Estado.OBSERVADO,
             Estado.RECHAZADO,
             Estado.REGISTRADO,
+            Estado.PENDIENTE,
             Estado.DESCONOCIDO,
             Estado.ERROR,
             Estado.FALLIDO,

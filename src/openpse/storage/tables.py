@@ -73,6 +73,8 @@ class Empresa(Base):
     hacienda_usuario: Mapped[str | None] = mapped_column(String(128))
     hacienda_clave_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    boletas_por_resumen: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Boletas and their notes are informed in the daily summary (RC) instead of one by one."""
     firma_algoritmo: Mapped[str] = mapped_column(String(16), default="sha256")
     cert_key_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     cert_der: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -183,6 +185,23 @@ class Comprobante(Base):
     ultimo_error: Mapped[str | None] = mapped_column(Text)
     creado: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actualizado: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ResumenLinea(Base):
+    """A document carried by a summary document (RC, RA, RR), which is itself a comprobante row.
+
+    The summary's state decides its lines': an accepted summary annuls (or informs) them,
+    a rejected one gives them back the state they had (``estado_anterior``).
+    """
+
+    __tablename__ = "resumen_lineas"
+
+    resumen_id: Mapped[str] = mapped_column(ForeignKey("comprobantes.id"), primary_key=True)
+    comprobante_id: Mapped[str] = mapped_column(ForeignKey("comprobantes.id"), primary_key=True, index=True)
+    condicion: Mapped[str] = mapped_column(String(2))
+    """Catálogo 19 in an RC (1 add, 2 modify, 3 annul); 3 for every line of an RA or RR."""
+    estado_anterior: Mapped[str] = mapped_column(String(24))
+    motivo: Mapped[str | None] = mapped_column(String(100))
 
 
 class Evento(Base):

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
@@ -255,5 +256,52 @@ def enviar_comprobante(doc_id: str, runtime: RuntimeDep, principal: PrincipalDep
     return JSONResponse(
         _document_body(row, empresa.identificacion),
         status_code=202,
+        headers={"Location": f"/v1/comprobantes/{row.id}"},
+    )
+
+
+class AnulacionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    motivo: str = Field(
+        min_length=3,
+        max_length=100,
+        description="Motivo de la baja (sac:VoidReasonDescription en una comunicación de baja).",
+    )
+
+
+@router.post(
+    "/v1/comprobantes/{doc_id}/anulacion",
+    summary="Anular un comprobante aceptado",
+    status_code=202,
+    responses={
+        200: {"description": "Ya estaba en anulación o anulado, o `espera` alcanzó el resultado"},
+        202: {"description": "La comunicación de baja (RA) o el resumen (RC) quedó en cola"},
+        409: {"description": "El comprobante no está aceptado"},
+        422: {"description": "No se puede anular (p. ej. 2957: fuera de plazo)"},
+    },
+)
+async def anular(
+    doc_id: str,
+    body: AnulacionIn,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    espera: Annotated[int, Query(ge=0, le=60, description="Segundos a esperar la respuesta")] = 0,
+) -> JSONResponse:
+    """SUNAT: una factura (o su nota) se anula con una comunicación de baja (RA); una boleta
+    (o su nota), con una línea de estado 3 en un resumen diario (RC). Ambas dentro de los
+    7 días de la emisión. El comprobante queda `anulacion_pendiente` hasta que SUNAT
+    responde el ticket: `anulado`, o vuelve a su estado si la baja no procede."""
+    empresa: Empresa = await run_in_threadpool(company_of, runtime, principal)
+    voiding = await run_in_threadpool(service.request_void, runtime, empresa, doc_id, body.motivo)
+    row = voiding.document
+    if espera and Estado(row.estado) is Estado.ANULACION_PENDIENTE:
+        row = await service.wait_final(runtime, empresa.id, row.id, espera)
+    summary = await run_in_threadpool(service.void_summary_of, runtime, row.id)
+    settled = Estado(row.estado) is not Estado.ANULACION_PENDIENTE
+    content = _document_body(row, empresa.identificacion)
+    content["anulacion"] = _document_body(summary, empresa.identificacion) if summary is not None else None
+    return JSONResponse(
+        content,
+        status_code=200 if (not voiding.created or settled) else 202,
         headers={"Location": f"/v1/comprobantes/{row.id}"},
     )

@@ -24,8 +24,17 @@ import httpx2
 from lxml import etree
 from pydantic import ValidationError
 
-from openpse.authorities.base import Authority, Draft, EmpresaContext, Outcome, Prepared, Submission
-from openpse.authorities.sunat import codes, rules
+from openpse.authorities.base import (
+    Authority,
+    Draft,
+    EmpresaContext,
+    Outcome,
+    Prepared,
+    RegistryLookup,
+    Submission,
+    VoidTarget,
+)
+from openpse.authorities.sunat import anulacion, codes, resumenes, rules
 from openpse.authorities.sunat.cdr import Cdr, CdrError, parse_cdr_zip
 from openpse.authorities.sunat.endpoints import endpoints_for
 from openpse.authorities.sunat.models import Ajuste as AjusteIn
@@ -529,7 +538,29 @@ class SunatAuthority(Authority):
             return Credentials(empresa.identificacion, "MODDATOS", "moddatos")
         return Credentials(empresa.identificacion, empresa.usuario or "", empresa.clave or "")
 
+    def void_kind(self, target: VoidTarget, today: dt.date) -> str:
+        return anulacion.void_kind(target, today)
+
+    def prepare_void(
+        self,
+        kind: str,
+        targets: list[VoidTarget],
+        motivo: str,
+        empresa: EmpresaContext,
+        today: dt.date,
+        numero: int,
+        registry: RegistryLookup,
+    ) -> Prepared:
+        return anulacion.prepare_void(kind, targets, motivo, empresa, today, numero, registry)
+
+    def _summary_url(self, doc: Submission, empresa: EmpresaContext) -> str:
+        return resumenes.summary_url(resumenes.TipoResumen(doc.tipo), empresa, self._sandbox_url)
+
     def submit(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
+        if doc.tipo in anulacion.SUMMARY_TYPES:
+            return anulacion.submit_summary(
+                self._soap, self._summary_url(doc, empresa), self._credentials(empresa), doc
+            )
         endpoints = endpoints_for(empresa, self._sandbox_url)
         try:
             cdr_zip = self._soap.send_bill(
@@ -580,6 +611,10 @@ class SunatAuthority(Authority):
         )
 
     def reconcile(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
+        if doc.tipo in anulacion.SUMMARY_TYPES:
+            return anulacion.poll_summary(
+                self._soap, self._summary_url(doc, empresa), self._credentials(empresa), doc
+            )
         endpoints = endpoints_for(empresa, self._sandbox_url)
         # billConsultService answers only for series starting with F (code 0010 otherwise).
         if endpoints.consult is not None and doc.serie.startswith("F"):
