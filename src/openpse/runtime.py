@@ -16,6 +16,7 @@ import httpx2
 from openpse import __version__
 from openpse.authorities.base import Authority
 from openpse.authorities.sunat.authority import SunatAuthority
+from openpse.authorities.sunat.retper import RetPerAuthority, SunatRouter
 from openpse.core.secretbox import SecretBox, SecretBoxError
 from openpse.documents.notify import Notifier
 from openpse.settings import Settings
@@ -84,7 +85,10 @@ class Runtime:
         runtime = cls(
             settings=settings, db=db, blobs=BlobStore(settings.data_dir / "blobs"), box=box, http=client
         )
-        runtime.authorities["PE"] = SunatAuthority(client, settings.resolved_sandbox_url)
+        sandbox = settings.resolved_sandbox_url
+        runtime.authorities["PE"] = SunatRouter(
+            SunatAuthority(client, sandbox), RetPerAuthority(client, sandbox)
+        )
         return runtime
 
     def authority(self, pais: str) -> Authority:

@@ -7,7 +7,7 @@ import base64
 from lxml import etree
 from signxml import XMLVerifier
 
-from conftest import factura
+from tests_support import factura
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
@@ -109,3 +109,63 @@ def test_firma_errors(api, auth):
     assert (
         api.post("/v1/firma", json={"xml": other}, headers=auth).json()["errors"][0]["codError"] == "PSE-0020"
     )
+
+
+def _hoy() -> str:
+    from openpse.core.timeutil import now_lima
+
+    return now_lima().date().isoformat()
+
+
+def test_retencion_and_percepcion_through_the_api(api, auth, post_document):
+    """Retención (20) and percepción (40) go through the same endpoint to SUNAT's
+    "otros CPE" service, and come back accepted with their CDR."""
+    hoy = _hoy()
+    retencion = {
+        "tipo": "20",
+        "serie": "R001",
+        "numero": 1,
+        "regimen": "01",
+        "proveedor": {"numero_documento": "20100070970", "razon_social": "PROVEEDOR DEMO S.A.C."},
+        "documentos": [
+            {
+                "tipo": "01",
+                "serie": "F001",
+                "numero": 1,
+                "fecha_emision": hoy,
+                "moneda": "PEN",
+                "importe_total": "1180.00",
+                "pagos": [{"fecha": hoy, "importe": "1180.00"}],
+            }
+        ],
+    }
+    response = post_document(retencion, espera=20)
+    body = response.json()
+    assert body["estado"] == "aceptado", body
+    assert body["id"] == "20000000001-20-R001-1"
+    assert body["totales"]["retenido"] == "35.40"
+    xml = api.get(body["enlaces"]["xml"], headers=auth).content
+    assert b"<Retention" in xml
+    assert api.get(body["enlaces"]["cdr"], headers=auth).status_code == 200
+
+    percepcion = {
+        "tipo": "40",
+        "serie": "P001",
+        "numero": 1,
+        "regimen": "01",
+        "cliente": {"tipo_documento": "6", "numero_documento": "20603343710", "razon_social": "CLIENTE DEMO"},
+        "documentos": [
+            {
+                "tipo": "03",
+                "serie": "B001",
+                "numero": 1,
+                "fecha_emision": hoy,
+                "moneda": "PEN",
+                "importe_total": "1180.00",
+                "cobros": [{"fecha": hoy, "importe": "1180.00"}],
+            }
+        ],
+    }
+    body = post_document(percepcion, espera=20).json()
+    assert body["estado"] == "aceptado", body
+    assert body["totales"]["percibido"] == "23.60"

@@ -2,8 +2,9 @@
 
 Paths follow ``sunat.md`` §1.1 and §6: the three billService paths of SUNAT (beta,
 homologación, production), ``/ol-ti-itcpe/billService`` for the OSE flavour (the path
-Nubefact, Efact and other OSEs publish), the production billConsultService path, and
-the GRE platform's ``/v1/...`` paths (SUNAT serves the token from
+Nubefact, Efact and other OSEs publish), the beta and production paths of the "otros
+CPE" billService (retenciones and percepciones), the production billConsultService
+path, and the GRE platform's ``/v1/...`` paths (SUNAT serves the token from
 api-seguridad.sunat.gob.pe and the rest from api-cpe.sunat.gob.pe; here one host
 serves both). ``GET <service path>?wsdl`` serves the WSDL. Every emulated call goes
 through :class:`openpse.sandbox.faults.FaultMiddleware` (latency and injected faults).
@@ -43,6 +44,7 @@ from openpse.sandbox.sunat.cdr import CdrSigner
 from openpse.sandbox.sunat.consult_service import ConsultService
 from openpse.sandbox.sunat.errors import SunatException
 from openpse.sandbox.sunat.gre import INTERNAL_ERROR, UNAUTHORIZED, GreService, RestAnswer
+from openpse.sandbox.sunat.retper_service import RetPerBillService
 from openpse.sandbox.sunat.store import DocumentStore, RegisteredDocument
 from openpse.sandbox.sunat.summary_service import SummaryService
 
@@ -53,13 +55,18 @@ SUNAT_BILL_SERVICE_PATHS = (
 )
 OSE_BILL_SERVICE_PATHS = ("/ol-ti-itcpe/billService",)
 BILL_SERVICE_PATHS = SUNAT_BILL_SERVICE_PATHS + OSE_BILL_SERVICE_PATHS
+# Retenciones (20) and percepciones (40): SUNAT's "otros CPE" billService, beta and production.
+RETPER_BILL_SERVICE_PATHS = (
+    "/ol-ti-itemision-otroscpe-gem-beta/billService",
+    "/ol-ti-itemision-otroscpe-gem/billService",
+)
 CONSULT_SERVICE_PATH = "/ol-it-wsconscpegem/billConsultService"
 GRE_OAUTH_PATH = "/v1/clientessol/{client_id}/oauth2/token/"
 GRE_SEND_PATH = "/v1/contribuyente/gem/comprobantes/{filename}"
 GRE_STATUS_PATH = "/v1/contribuyente/gem/comprobantes/envios/{ticket}"
 _GRE_OAUTH_PREFIX = "/v1/clientessol/"
 _GRE_CPE_PREFIX = "/v1/contribuyente/gem/comprobantes/"
-_SOAP_POST_PATHS = frozenset((*BILL_SERVICE_PATHS, CONSULT_SERVICE_PATH))
+_SOAP_POST_PATHS = frozenset((*BILL_SERVICE_PATHS, *RETPER_BILL_SERVICE_PATHS, CONSULT_SERVICE_PATH))
 _JSON = "application/json"
 
 
@@ -73,6 +80,7 @@ class SandboxState:
         self._summaries = SummaryService(config, self._store, self._signer)
         self.bill_service = BillService(config, self._store, self._signer, self._summaries)
         self.consult_service = ConsultService(config, self._store)
+        self.retper_service = RetPerBillService(config, self._store, self._signer)
         self.gre = GreService(config, self._store, self._signer)
         self.faults = FaultPlan(config.faults)
         self.executor = ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="openpse-sandbox")
@@ -242,10 +250,15 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         lambda s: lambda body: s.bill_service.handle(body, ose=True), strict_media_type=True
     )
     consult = _soap_endpoint(lambda s: s.consult_service.handle)
+    retper = _soap_endpoint(lambda s: s.retper_service.handle)
     routes = [Route(path, bill, methods=["POST"]) for path in SUNAT_BILL_SERVICE_PATHS]
     routes += [Route(path, ose_bill, methods=["POST"]) for path in OSE_BILL_SERVICE_PATHS]
+    routes += [Route(path, retper, methods=["POST"]) for path in RETPER_BILL_SERVICE_PATHS]
     routes.append(Route(CONSULT_SERVICE_PATH, consult, methods=["POST"]))
-    routes += [Route(path, _wsdl_endpoint("billService"), methods=["GET"]) for path in BILL_SERVICE_PATHS]
+    routes += [
+        Route(path, _wsdl_endpoint("billService"), methods=["GET"])
+        for path in (*BILL_SERVICE_PATHS, *RETPER_BILL_SERVICE_PATHS)
+    ]
     routes.append(Route(CONSULT_SERVICE_PATH, _wsdl_endpoint("billConsultService"), methods=["GET"]))
     # Clients write the token URL with and without its final slash; both reach SUNAT.
     routes.append(Route(GRE_OAUTH_PATH, _gre_token, methods=["POST"]))

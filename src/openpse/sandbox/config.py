@@ -153,6 +153,13 @@ class SandboxConfig:
         Lifetime of a GRE access token in seconds (``expires_in``).
     ose_ruc:
         RUC the OSE emulator (``/ol-ti-itcpe/billService``) writes in its CDRs.
+    padrones:
+        SUNAT's "Padrones de contribuyentes" listado (Listados sheet): RUC to its
+        ``ind_padron`` codes (01 agente de percepción de ventas internas, 02 de
+        combustibles, 03 agente de retención, 04 exceptuado de la percepción, 10 buen
+        contribuyente). The retención and percepción service checks issuers and
+        counterparts against it (2617, 4285, 4091, 4089, 4090, 4086). None: the padrones
+        are not emulated, every issuer is taken for the agent it claims to be.
     faults:
         Failures injected on purpose; see :class:`FaultConfig`.
     cert_dir:
@@ -175,6 +182,7 @@ class SandboxConfig:
     gre_clients: Mapping[str, str] = field(default_factory=dict)
     gre_token_ttl: float = 3600.0
     ose_ruc: str = "20000000036"
+    padrones: Mapping[str, Collection[str]] | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
     cert_dir: Path | None = None
     max_request_bytes: int = 16 * 1024 * 1024
@@ -195,6 +203,8 @@ class SandboxConfig:
             raise ValueError("gre_token_ttl must be a positive number of seconds")
         if not _RUC.fullmatch(self.ose_ruc):
             raise ValueError(f"ose_ruc must be an 11-digit RUC, not {self.ose_ruc!r}")
+        if self.padrones is not None and not all(_RUC.fullmatch(ruc) for ruc in self.padrones):
+            raise ValueError("padrones must be keyed by 11-digit RUCs")
         unknown = set(self.users_without_profile) - set(self.users)
         if unknown:
             raise ValueError(f"users_without_profile names users that are not in users: {sorted(unknown)}")
