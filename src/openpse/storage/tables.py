@@ -73,6 +73,12 @@ class Empresa(Base):
     hacienda_usuario: Mapped[str | None] = mapped_column(String(128))
     hacienda_clave_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secreto_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Key of the HMAC in X-OpenPSE-Firma, encrypted with the master key."""
+    smtp: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """SMTP settings for mailing customers their documents: host, port, usuario, remitente,
+    seguridad (starttls, ssl, ninguna); the password lives in smtp_clave_enc."""
+    smtp_clave_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     boletas_por_resumen: Mapped[bool] = mapped_column(Boolean, default=False)
     """Boletas and their notes are informed in the daily summary (RC) instead of one by one."""
     firma_algoritmo: Mapped[str] = mapped_column(String(16), default="sha256")
@@ -166,6 +172,8 @@ class Comprobante(Base):
     totales: Mapped[dict[str, Any]] = mapped_column(default=dict)
     cliente_tipo: Mapped[str | None] = mapped_column(String(2))
     cliente_numero: Mapped[str | None] = mapped_column(String(20))
+    cliente_nombre: Mapped[str | None] = mapped_column(String(1500))
+    cliente_email: Mapped[str | None] = mapped_column(String(320))
     hash: Mapped[str] = mapped_column(String(100))
     content_hash: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
@@ -202,6 +210,31 @@ class ResumenLinea(Base):
     """Catálogo 19 in an RC (1 add, 2 modify, 3 annul); 3 for every line of an RA or RR."""
     estado_anterior: Mapped[str] = mapped_column(String(24))
     motivo: Mapped[str | None] = mapped_column(String(100))
+
+
+class Notificacion(Base):
+    """Outbox of what OpenPSE tells the outside world about a document: a webhook to the
+    issuer, an e-mail to the customer. Written in the transaction of the state change,
+    delivered by the queue with back-off, never on the document's own path."""
+
+    __tablename__ = "notificaciones"
+    __table_args__ = (Index("ix_notificaciones_estado_proximo", "estado", "proximo_intento"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    empresa_id: Mapped[int] = mapped_column(ForeignKey("empresas.id"))
+    comprobante_id: Mapped[str] = mapped_column(ForeignKey("comprobantes.id"), index=True)
+    canal: Mapped[str] = mapped_column(String(16))
+    """webhook or email."""
+    destino: Mapped[str] = mapped_column(String(500))
+    evento: Mapped[str] = mapped_column(String(24))
+    """The document state that caused it."""
+    estado: Mapped[str] = mapped_column(String(16))
+    """pendiente, entregado or fallido."""
+    intentos: Mapped[int] = mapped_column(Integer, default=0)
+    proximo_intento: Mapped[dt.datetime | None] = mapped_column()
+    ultimo_error: Mapped[str | None] = mapped_column(Text)
+    creado: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    entregado: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Evento(Base):
