@@ -47,7 +47,16 @@ def test_xml_must_be_bytes(signed):
         ),
         (
             b'<DespatchAdvice xmlns="urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2"/>',
-            "DespatchAdvice no soportado",
+            r"Guía en UBL \(sin versión\)",
+        ),
+        (
+            b'<ApplicationResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"'
+            b"/>",
+            "ApplicationResponse no soportado",
+        ),
+        (
+            b'<MensajeReceptor xmlns="https://cdn.comprobanteselectronicos.go.cr/xml-schemas/v4.4/mensajeReceptor"/>',
+            "MensajeReceptor no soportado",
         ),
         (b"<Invoice/>", "Invoice no soportado"),
     ],

@@ -8,6 +8,7 @@ num2words; the cents and the currency are ours, computed with Decimal.
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 
 from num2words import num2words
@@ -42,7 +43,16 @@ def amount_in_words(amount: Decimal, currency: str) -> str:
     return f"{words} CON {cents:02d}/100 {name}"
 
 
+# Before "mil" and "millones" Spanish apocopates "uno" (veintiún mil, treinta y un mil,
+# ciento un millones); num2words writes the full form ("veintiuno mil").
+_APOCOPE = re.compile(r"\b(VEINTI)?UNO (?=MIL\b|MILLONES\b|MILLÓN\b)")
+
+
+def _apocope(match: re.Match[str]) -> str:
+    return "VEINTIÚN " if match.group(1) else "UN "
+
+
 @functools.lru_cache(maxsize=4096)
 def _integer_words(whole: int) -> str:
     # Sales totals repeat (same prices, same baskets): the words are worth keeping.
-    return str(num2words(whole, lang="es")).upper()
+    return _APOCOPE.sub(_apocope, str(num2words(whole, lang="es")).upper())

@@ -213,10 +213,20 @@ class Canvas:
             lines.append(current)
         return lines
 
-    def fit(self, text: str, width: float, size: float, smallest: float) -> float:
+    def fit(self, text: str, width: float, size: float, smallest: float, bold: bool = False) -> float:
         """The largest size up to ``size`` (not below ``smallest``) at which ``text`` fits on one line."""
-        natural = self.width(text, size)
+        natural = self.width(text, size, bold)
         return size if natural <= width else max(smallest, size * width / natural)
+
+    def unbroken(self, text: str, width: float, size: float, smallest: float, bold: bool = False) -> float:
+        """The size at which the longest word of ``text`` fits in ``width`` (a clave, a link), if any does.
+
+        Such words are read by people and copied by machines: breaking them would make
+        both harder, so they shrink instead, down to ``smallest``.
+        """
+        widest = max((self.width(word, size, bold) for word in text.split()), default=0.0)
+        # A hair below the exact ratio, so that the word's width is not lost to rounding.
+        return size if widest <= width else max(smallest, size * width / widest * 0.999)
 
     def _fit(self, word: str, width: float, size: float, bold: bool) -> int:
         """How many leading characters of ``word`` fit in ``width`` (at least one)."""

@@ -7,6 +7,8 @@ dates, currency, forma de pago with its cuotas, lines, totals per kind of operat
 tributo, legends, "Representación impresa de la ..." and where to consult the document.
 Names of codes come from SUNAT's catalogues; short forms are ours where a printout needs
 fewer words than the catalogue (catálogo 06 "REG. UNICO DE CONTRIBUYENTES" prints as RUC).
+:func:`invoice_sheet` gathers them into the :class:`~openpse.render.sheet.Sheet` the layouts
+draw; the formatting helpers (amounts, dates, document types) serve every other document.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from openpse.authorities.sunat import catalogs, codes
 from openpse.authorities.sunat.cdr import Cdr
 from openpse.core.money import round2
 from openpse.core.words import CURRENCY_NAMES
+from openpse.render import qr
 from openpse.render.document import Adjustment, Comprobante
+from openpse.render.sheet import Column, Issuer, Row, Sheet, Table
 
 DOCUMENT_NAMES = {
     "01": "FACTURA ELECTRÓNICA",
@@ -44,7 +48,8 @@ _ID_TYPES = {
     "G": "SALVOCONDUCTO",
     "H": "CPP",
 }
-_SYMBOLS = {"PEN": "S/", "USD": "US$", "EUR": "€"}
+_SYMBOLS = {"PEN": "S/", "USD": "US$", "EUR": "€", "CRC": "¢"}
+"""The colón sign (₡) is not in the embedded fonts: Costa Ricans write "¢" for it."""
 
 # Catálogo 53, global codes as a totals row names them; percepción (51–53) and
 # retenciones (61–63) are not part of the total and print as legends instead.
@@ -312,3 +317,75 @@ def cdr_lines(cdr: Cdr) -> list[tuple[str, bool]]:
         lines.append(("Comprobante RECHAZADO: no tiene validez como comprobante de pago", True))
     lines.extend((f"Observación {o.codigo}: {o.descripcion}", False) for o in cdr.observaciones)
     return lines
+
+
+# -- the sheet ---------------------------------------------------------------------------------
+
+INVOICE_COLUMNS = (
+    Column("Cant.", 14, "R", numeric=True),
+    Column("Unidad", 13, "C"),
+    Column("Código", 20, "L"),
+    Column("Descripción", 75, "L"),
+    Column("V. unitario", 21, "R", numeric=True),
+    Column("P. unitario", 21, "R", numeric=True),
+    Column("Importe", 22, "R", numeric=True),
+)
+
+
+def _invoice_row(doc: Comprobante, index: int) -> Row:
+    line = doc.lines[index]
+    values = f"{quantity(line.quantity)} {line.unit}"
+    if line.unit_value is not None:
+        values += f" × {unit_value(line.unit_value)}"
+    if line.unit_price is not None:
+        values += f" (P.U. {unit_value(line.unit_price)})"
+    return Row(
+        cells=(
+            quantity(line.quantity),
+            line.unit,
+            line.code or "",
+            line.description,
+            unit_value(line.unit_value) if line.unit_value is not None else "",
+            unit_value(line.unit_price) if line.unit_price is not None else "",
+            amount(line.amount),
+        ),
+        details=tuple(line_details(doc, index)),
+        ticket_title=f"{line.code} – {line.description}" if line.code else line.description,
+        ticket_values=values,
+        ticket_amount=amount(line.amount),
+    )
+
+
+def invoice_sheet(doc: Comprobante, cdr: Cdr | None, consulta_url: str | None) -> Sheet:
+    """The printed factura, boleta or nota."""
+    supplier = doc.supplier
+    return Sheet(
+        name=document_name(doc.tipo),
+        number=doc.serie_numero,
+        issuer=Issuer(
+            name=supplier.name,
+            trade_name=supplier.trade_name,
+            id_label=f"R.U.C. N° {supplier.id_number}",
+            id_short=f"RUC {supplier.id_number}",
+            address=supplier.address,
+        ),
+        parties=tuple(customer_facts(doc) + note_facts(doc)),
+        facts=tuple(header_facts(doc)),
+        sections=(),
+        table=Table(
+            columns=INVOICE_COLUMNS,
+            detail_column=3,
+            ticket_heading=("Cant. Unidad × V. unitario (P. unitario)", "Importe"),
+            rows=tuple(_invoice_row(doc, index) for index in range(len(doc.lines))),
+        ),
+        totals=tuple(total_rows(doc)),
+        legends=tuple(legends(doc)),
+        pending=pending_amount(doc),
+        schedule=tuple(payment_lines(doc)),
+        representation=representation(doc),
+        proofs=(f"Valor resumen (hash): {doc.digest_value}",),
+        consult=consult(consulta_url),
+        answer=tuple(cdr_lines(cdr)) if cdr is not None else (),
+        qr=qr.payload(doc),
+        author=supplier.name,
+    )

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
 from openpse.authorities.sunat import catalogs
 from openpse.authorities.sunat.ubl.ns import CAC, CBC, CREDIT_NOTE, DEBIT_NOTE, DS, EXT, INVOICE
-from openpse.core import xmlsafe
+from openpse.render import xmlread
 from openpse.render.errors import RenderError
 
 _NS = {"cac": CAC, "cbc": CBC, "ext": EXT, "ds": DS}
@@ -224,46 +224,24 @@ class Comprobante:
 
 
 def _text(node: etree._Element, path: str) -> str:
-    found = node.find(path, _NS)
-    return (found.text or "").strip() if found is not None else ""
+    return xmlread.text(node, path, _NS)
 
 
 def _optional(node: etree._Element, path: str) -> str | None:
-    return _text(node, path) or None
+    return xmlread.optional(node, path, _NS)
 
 
-def _decimal(text: str, where: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise RenderError(f"{where} no es un número: {text!r}") from None
-    if not value.is_finite():
-        raise RenderError(f"{where} no es un número: {text!r}")
-    return value
+_decimal = xmlread.decimal
+_date = xmlread.date
+_join = xmlread.join
 
 
 def _amount(node: etree._Element, path: str) -> Decimal | None:
-    text = _text(node, path)
-    return _decimal(text, path) if text else None
-
-
-def _date(text: str, where: str) -> dt.date:
-    # xsd:date may carry a time zone ("2024-05-01-05:00"); the date is the first ten characters.
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise RenderError(f"{where} no es una fecha AAAA-MM-DD: {text!r}") from None
+    return xmlread.amount(node, path, _NS)
 
 
 def _optional_date(node: etree._Element, path: str) -> dt.date | None:
-    text = _text(node, path)
-    return _date(text, path) if text else None
-
-
-def _join(*parts: str | None) -> str | None:
-    """Address parts joined with commas, without blanks or the "-" SUNAT samples use for "none"."""
-    kept = [p for p in parts if p and p != "-"]
-    return ", ".join(kept) or None
+    return xmlread.optional_date(node, path, _NS)
 
 
 def _address(address: etree._Element | None) -> str | None:
@@ -515,35 +493,22 @@ def _adjustments(root: etree._Element, currency: str) -> tuple[Adjustment, ...]:
 
 
 def _digest_value(root: etree._Element) -> str:
-    references = root.findall(
-        "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/ds:Signature/ds:SignedInfo/ds:Reference", _NS
+    return xmlread.digest_value(
+        root.findall(
+            "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/ds:Signature/ds:SignedInfo/ds:Reference",
+            _NS,
+        ),
+        _NS,
     )
-    # The document's own signature is the reference to the whole document (URI="", rule 2090).
-    for reference in sorted(references, key=lambda r: r.get("URI") != ""):
-        value = _text(reference, "ds:DigestValue")
-        if value:
-            return value
-    raise RenderError(
-        "El XML no está firmado: falta ds:DigestValue, el valor resumen que la representación impresa "
-        "y el código QR deben mostrar"
-    )
-
-
-def parse_root(xml: bytes) -> etree._Element:
-    """The root element of ``xml``, parsed without DTDs, entities or network."""
-    if not isinstance(xml, bytes | bytearray):
-        raise RenderError("El XML debe pasarse como bytes")
-    try:
-        return xmlsafe.parse(bytes(xml))
-    except xmlsafe.UnsafeXml as exc:
-        raise RenderError(f"XML rechazado: {exc}") from None
-    except etree.XMLSyntaxError as exc:
-        raise RenderError(f"XML mal formado: {exc}") from None
 
 
 def read_comprobante(xml: bytes) -> Comprobante:
     """Read a signed factura, boleta, nota de crédito or nota de débito (UBL 2.1)."""
-    root = parse_root(xml)
+    return read_invoice_root(xmlread.parse_root(xml))
+
+
+def read_invoice_root(root: etree._Element) -> Comprobante:
+    """:func:`read_comprobante` of an already parsed document."""
     qname = etree.QName(root)
     shape = _ROOTS.get((qname.namespace or "", qname.localname))
     if shape is None:

@@ -29,9 +29,14 @@ PIXELS_PER_MODULE = 4
 """Pixels per module in the embedded image: sharp at any zoom, whatever the viewer's interpolation."""
 
 
+def sunat_fields(*fields: str) -> str:
+    """Fields in Anexo 6's order, each followed by "|" (the last one too)."""
+    return "|".join(fields) + "|"
+
+
 def payload(doc: Comprobante) -> str:
-    """The text the QR encodes."""
-    fields = (
+    """The text the QR of a factura, boleta or nota encodes."""
+    return sunat_fields(
         doc.supplier.id_number,
         doc.tipo,
         doc.serie,
@@ -43,7 +48,6 @@ def payload(doc: Comprobante) -> str:
         doc.customer.id_number,
         doc.digest_value,
     )
-    return "|".join(fields) + "|"
 
 
 @functools.lru_cache(maxsize=256)
@@ -60,3 +64,8 @@ def image(text: str) -> Image.Image:
     size, data = _modules(text)
     side = size * PIXELS_PER_MODULE
     return Image.frombytes("L", (size, size), data).resize((side, side), Image.Resampling.NEAREST)
+
+
+def clear_cache() -> None:
+    """Forget the symbols encoded so far: a benchmark's documents then cost what new ones do."""
+    _modules.cache_clear()

@@ -3,19 +3,18 @@
 One page as long as its content: the layout runs twice over the same code, first
 measuring (nothing drawn, no page yet) and then drawing on a page of exactly the height
 measured. 80 mm paper prints about 72 mm, hence the 4 mm margins. Every fact of the A4
-page is here, condensed: each line of the document takes its description, then quantity,
-unit values and amount on one row.
+page is here, condensed: each row of the document's table takes its title, its details,
+then its values and amount on one line. Any :class:`~openpse.render.sheet.Sheet` prints
+this way.
 """
 
 from __future__ import annotations
 
 from PIL import Image
 
-from openpse.authorities.sunat.cdr import Cdr
-from openpse.render import content
 from openpse.render.canvas import Canvas, Logo
-from openpse.render.document import Comprobante
 from openpse.render.errors import RenderError
+from openpse.render.sheet import Sheet
 
 PAPER_WIDTH = 80.0
 MARGIN = 4.0
@@ -28,21 +27,11 @@ MAX_HEIGHT = 5000.0
 
 
 class _Ticket:
-    def __init__(
-        self,
-        doc: Comprobante,
-        canvas: Canvas,
-        qr: Image.Image,
-        logo: Logo | None,
-        cdr: Cdr | None,
-        consulta_url: str | None,
-    ) -> None:
-        self.doc = doc
+    def __init__(self, sheet: Sheet, canvas: Canvas, qr: Image.Image, logo: Logo | None) -> None:
+        self.sheet = sheet
         self.c = canvas
         self.qr = qr
         self.logo = logo
-        self.cdr = cdr
-        self.consulta_url = consulta_url
         self.draw = False
         self.y = MARGIN
 
@@ -54,6 +43,10 @@ class _Ticket:
         self.y += (
             self.c.block(MARGIN, self.y, WIDTH, text, size, bold=bold, align=align, draw=self.draw) + after
         )
+
+    def unbroken(self, text: str, size: float = BODY, *, bold: bool = False, align: str = "L") -> None:
+        """A paragraph whose long words (a clave of 50 digits, a link) shrink rather than break."""
+        self.para(text, self.c.unbroken(text, WIDTH, size, 4.5, bold), bold=bold, align=align)
 
     def gap(self, height: float) -> None:
         self.y += height
@@ -82,85 +75,88 @@ class _Ticket:
     def pair(self, left: str, right: str, size: float = BODY, *, bold: bool = False) -> None:
         """``left`` wrapped in what ``right`` leaves free, ``right`` flush right on the first line."""
         c = self.c
-        right_width = c.width(right, size, bold)
+        right_width = c.width(right, size, bold) if right else 0.0
         left_height = c.block(MARGIN, self.y, WIDTH - right_width - 2, left, size, bold=bold, draw=self.draw)
-        if self.draw:
+        if self.draw and right:
             c.text(MARGIN, self.y, right, size, bold=bold, align="R", width=WIDTH)
         self.y += max(left_height, c.leading(size)) + 0.3
 
     # -- sections --------------------------------------------------------------------------
 
     def header(self) -> None:
-        doc = self.doc
+        sheet, issuer = self.sheet, self.sheet.issuer
         if self.logo:
             width, height = self.logo.fit(56, 22)
             if self.draw:
                 self.c.image(self.logo.jpeg, MARGIN + (WIDTH - width) / 2, self.y, width, height)
             self.gap(height + 2)
-        self.para(doc.supplier.name, 9, bold=True, align="C")
-        trade = doc.supplier.trade_name
-        if trade and trade.casefold() != doc.supplier.name.casefold():
+        self.para(issuer.name, 9, bold=True, align="C")
+        trade = issuer.trade_name
+        if trade and trade.casefold() != issuer.name.casefold():
             self.para(trade, 8, align="C")
-        self.para(f"RUC {doc.supplier.id_number}", 8, bold=True, align="C")
-        if doc.supplier.address:
-            self.para(doc.supplier.address, SMALL, align="C")
+        self.para(issuer.id_short, 8, bold=True, align="C")
+        if issuer.address:
+            self.para(issuer.address, SMALL, align="C")
+        for line in issuer.contact:
+            self.para(line, SMALL, align="C")
         self.rule()
-        self.para(content.document_name(doc.tipo), 9, bold=True, align="C")
-        self.para(doc.serie_numero, 10, bold=True, align="C")
+        self.para(sheet.name, 9, bold=True, align="C")
+        self.para(sheet.number, 10, bold=True, align="C")
         self.rule()
-        for label, value in content.header_facts(doc):
+        for label, value in sheet.facts:
             self.fact(label, value)
-        for label, value in content.customer_facts(doc) + content.note_facts(doc):
+        for label, value in sheet.parties:
             self.fact(label, value)
         self.rule()
+        for section in sheet.sections:
+            self.para(section.title, 8, bold=True)
+            for label, value in section.facts:
+                self.fact(label, value)
+            self.rule()
 
     def lines(self) -> None:
-        doc = self.doc
-        self.pair("Cant. Unidad × V. unitario (P. unitario)", "Importe", 7, bold=True)
+        table = self.sheet.table
+        self.pair(*table.ticket_heading, 7, bold=True)
         self.rule()
-        for index, line in enumerate(doc.lines):
-            description = f"{line.code} – {line.description}" if line.code else line.description
-            self.para(description, after=0)
-            for detail in content.line_details(doc, index):
+        for row in table.rows:
+            if row.ticket_title:
+                self.para(row.ticket_title, after=0)
+            for detail in row.details:
                 self.para(detail, SMALL, after=0)
-            values = f"{content.quantity(line.quantity)} {line.unit}"
-            if line.unit_value is not None:
-                values += f" × {content.unit_value(line.unit_value)}"
-            if line.unit_price is not None:
-                values += f" (P.U. {content.unit_value(line.unit_price)})"
-            self.pair(values, content.amount(line.amount))
+            self.pair(row.ticket_values, row.ticket_amount)
             self.gap(0.6)
         self.rule()
 
     def totals(self) -> None:
-        for label, value, strong in content.total_rows(self.doc):
+        if not self.sheet.totals:
+            return
+        for label, value, strong in self.sheet.totals:
             self.pair(label, value, 8.5 if strong else BODY, bold=strong)
         self.rule()
 
     def legends(self) -> None:
-        doc = self.doc
-        legends = content.legends(doc)
-        for text, strong in legends:
-            self.para(text, bold=strong)
-        pending = content.pending_amount(doc)
-        if pending:
-            self.para(pending, bold=True)
-            for cuota, due, amount in content.payment_lines(doc):
-                self.pair(f"{cuota}, vence {due}", amount)
-        if legends or pending:
+        sheet = self.sheet
+        for text, strong in sheet.legends:
+            self.unbroken(text, bold=strong)
+        if sheet.pending:
+            self.para(sheet.pending, bold=True)
+        for cuota, due, value in sheet.schedule:
+            self.pair(f"{cuota}, vence {due}", value)
+        if sheet.legends or sheet.pending or sheet.schedule:
             self.rule()
 
     def closing(self) -> None:
-        doc = self.doc
+        sheet = self.sheet
         if self.draw:
             self.c.image(self.qr, MARGIN + (WIDTH - QR_SIZE) / 2, self.y, QR_SIZE, QR_SIZE)
         self.gap(QR_SIZE + 1.5)
-        self.para(content.representation(doc), 7.5, bold=True, align="C")
-        self.para(f"Valor resumen (hash): {doc.digest_value}", SMALL, align="C")
-        self.para(content.consult(self.consulta_url), SMALL, align="C")
-        if self.cdr is not None:
+        self.para(sheet.representation, 7.5, bold=True, align="C")
+        for proof in sheet.proofs:
+            self.unbroken(proof, SMALL, align="C")
+        self.para(sheet.consult, SMALL, align="C")
+        if sheet.answer:
             self.rule()
-            for text, strong in content.cdr_lines(self.cdr):
+            for text, strong in sheet.answer:
                 self.para(text, SMALL, bold=strong)
 
     def run(self) -> None:
@@ -177,7 +173,7 @@ class _Ticket:
         height = self.y
         if height > MAX_HEIGHT:
             raise RenderError(
-                f"El ticket mediría {height / 1000:.1f} m con {len(self.doc.lines)} líneas; "
+                f"El ticket mediría {height / 1000:.1f} m con {len(self.sheet.table.rows)} líneas; "
                 "use el formato A4 para este comprobante"
             )
         self.c.pdf.add_page(format=(PAPER_WIDTH, height))
@@ -186,12 +182,5 @@ class _Ticket:
         return self.c.output()
 
 
-def render(
-    doc: Comprobante,
-    canvas: Canvas,
-    qr: Image.Image,
-    logo: Logo | None,
-    cdr: Cdr | None,
-    consulta_url: str | None,
-) -> bytes:
-    return _Ticket(doc, canvas, qr, logo, cdr, consulta_url).render()
+def render(sheet: Sheet, canvas: Canvas, qr: Image.Image, logo: Logo | None) -> bytes:
+    return _Ticket(sheet, canvas, qr, logo).render()
