@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +75,75 @@ class Settings(BaseSettings):
         default=2.0, gt=0, description="First retry delay, seconds; doubles each time."
     )
     log_level: str = "INFO"
+
+    # -- scale-out (issue 6): queue engine, leases, sweeper, rate limits, ordering ---------------
+    queue_name: str = Field(
+        default="openpse",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Queue name (Redis keys huey.*.<name>); deployments sharing a Redis use distinct names.",
+    )
+    queue_socket_timeout: float = Field(
+        default=5.0,
+        gt=1,
+        description="Redis connect and read timeout, seconds (a dead Redis never hangs a request).",
+    )
+    lease_s: float = Field(
+        default=120.0,
+        ge=5,
+        description="How long a worker owns a document while it talks to the authority; must exceed "
+        "http_timeout + http_connect_timeout + rate_limit_max_wait_s.",
+    )
+    sweep_interval_s: float = Field(
+        default=30.0, ge=0.5, description="How often one worker (whichever takes the turn) runs the sweeper."
+    )
+    sweep_older_than_s: float = Field(
+        default=30.0, ge=0, description="A `registrado` document untouched this long is queued again."
+    )
+    rate_limits: str = Field(
+        default="",
+        description="Global limits per remote endpoint, shared by every process through the database: "
+        "'host[:port][/path]=N/s|N/min|N/h[:burst]', comma separated, "
+        "e.g. 'api.comprobanteselectronicos.go.cr=20/min:5'.",
+    )
+    rate_limit_max_wait_s: float = Field(
+        default=30.0, ge=0, description="Longest wait for a rate-limit slot before the call gives up unsent."
+    )
+    ordered_types: str = Field(
+        default="RC",
+        description="Document types an issuer sends one at a time, in creation order (comma separated): "
+        "SUNAT takes a daily summary that annuls a boleta only after the summary that informed it.",
+    )
+
+    # -- observability and API protection (issue 6) ---------------------------------------------
+    log_format: str = Field(
+        default="json",
+        pattern=r"^(json|texto)$",
+        description="json: one JSON object per line; texto: console.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token that /metrics requires; unset: /metrics is open."
+    )
+    api_rate_limit: int = Field(
+        default=600,
+        ge=0,
+        description="Requests per minute per API client (and token requests per client id); 0 disables. "
+        "Enforced per API process.",
+    )
+    api_rate_limit_burst: int = Field(
+        default=60,
+        ge=1,
+        description="Requests an API client may make at once before the per-minute pace applies.",
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_call(self) -> Settings:
+        longest = self.http_timeout + self.http_connect_timeout + self.rate_limit_max_wait_s
+        if self.lease_s <= longest:
+            raise ValueError(
+                f"lease_s ({self.lease_s}) must exceed http_timeout + http_connect_timeout + "
+                f"rate_limit_max_wait_s ({longest}): a worker must not lose a document mid-call"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

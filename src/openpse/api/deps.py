@@ -1,4 +1,10 @@
-"""Typed dependencies: the runtime, and the authenticated principal behind a Bearer token."""
+"""Typed dependencies: the runtime, and the authenticated principal behind a Bearer token.
+
+The dependencies that bind the log context (:func:`bind_route_context`, :func:`get_principal`)
+are ``async`` on purpose: FastAPI runs sync dependencies on a worker thread, and context
+variables set there would not reach the endpoint nor the access log. Set on the event
+loop, they are copied into every thread the request uses afterwards.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,36 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
+from openpse import observability
+from openpse.api.ratelimit import RateLimiter
 from openpse.core.errors import Code, Forbidden, Issue, OpenPSEError
 from openpse.core.hashing import token_digest
 from openpse.runtime import Runtime
-from openpse.storage.tables import ApiCliente, Empresa, Token, utcnow
+from openpse.storage.tables import ApiCliente, Empresa, Token, Usuario, utcnow
+
+LIMITE_EXCEDIDO = Code.LIMITE_EXCEDIDO.value
+"""Too many requests from one API client (429)."""
 
 
 class Unauthorized(OpenPSEError):
     status = 401
+
+
+class RateLimited(OpenPSEError):
+    """429 with ``Retry-After`` (API.md)."""
+
+    status = 429
+
+    def __init__(self, retry_after: str) -> None:
+        super().__init__(
+            Issue(
+                LIMITE_EXCEDIDO,
+                f"Demasiadas solicitudes de este cliente de API; reintente en {retry_after} s",
+            )
+        )
+        self.headers = {"Retry-After": retry_after}
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -25,6 +52,11 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
 
 
 @dataclass(frozen=True)
@@ -38,31 +70,51 @@ class Principal:
     usuario_id: int | None
     empresa: Empresa | None = None
     """The company, loaded with the token (one query per request)."""
+    username: str | None = None
 
 
 _bearer = HTTPBearer(auto_error=False, description="Token de /v1/oauth2/token")
 
 
-def get_principal(
-    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+def _lookup(runtime: Runtime, token: str) -> tuple[Token, ApiCliente, Empresa | None, str | None] | None:
+    with runtime.db.read() as session:
+        row = session.execute(
+            select(Token, ApiCliente, Empresa, Usuario.username)
+            .join(ApiCliente, ApiCliente.id == Token.cliente_id)
+            .outerjoin(Empresa, Empresa.id == Token.empresa_id)
+            .outerjoin(Usuario, Usuario.id == Token.usuario_id)
+            .where(Token.token_hash == token_digest(token))
+        ).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+async def get_principal(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Falta el encabezado Authorization: Bearer <token>"))
-    with runtime.db.read() as session:
-        row = session.execute(
-            select(Token, ApiCliente, Empresa)
-            .join(ApiCliente, ApiCliente.id == Token.cliente_id)
-            .outerjoin(Empresa, Empresa.id == Token.empresa_id)
-            .where(Token.token_hash == token_digest(credentials.credentials))
-        ).first()
-    if row is None:
+    found = await run_in_threadpool(_lookup, runtime, credentials.credentials)
+    if found is None:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token inválido"))
-    token, client, empresa = row
+    token, client, empresa, username = found
     if token.revocado or not client.activo:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token revocado"))
     if token.expira <= utcnow():
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token vencido; solicite uno nuevo"))
-    return Principal(client.id, client.client_id, token.empresa_id, token.admin, token.usuario_id, empresa)
+    observability.bind(
+        cliente=client.client_id,
+        empresa=empresa.identificacion if empresa is not None else None,
+    )
+    wait = get_rate_limiter(request).acquire(f"cliente:{client.id}")
+    if wait is not None:
+        route = request.scope.get("route")
+        observability.RATE_LIMITED.labels(ruta=getattr(route, "path", "")).inc()
+        raise RateLimited(RateLimiter.retry_after(wait))
+    return Principal(
+        client.id, client.client_id, token.empresa_id, token.admin, token.usuario_id, empresa, username
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -85,3 +137,9 @@ def company_of(runtime: Runtime, principal: Principal) -> Empresa:
     if empresa is None or not empresa.activo:
         raise Forbidden("La empresa del cliente no está activa")
     return empresa
+
+
+async def bind_route_context(request: Request) -> None:
+    """Put the document id of the path (and the company of ``/v1/empresas/{ruc}``) on the logs."""
+    params = request.path_params
+    observability.bind(comprobante=params.get("doc_id"), empresa_ruta=params.get("ruc"))

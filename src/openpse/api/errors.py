@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpse.core.errors import Code, Issue, OpenPSEError
@@ -33,6 +34,34 @@ MESSAGES = {
     500: "Internal Server Error - Error interno; informe el código exc",
     503: "Service Unavailable - Servicio no disponible temporalmente; reintente",
 }
+
+
+class ErrorItem(BaseModel):
+    codError: str = Field(description="Código de SUNAT o Hacienda cuando corresponde; si no, PSE-nnnn.")
+    desError: str
+    campo: str | None = Field(description="Ruta JSON del campo con el problema.")
+
+
+class ErrorBody(BaseModel):
+    """El formato de error de la plataforma REST de SUNAT."""
+
+    cod: str = Field(description="Repite el código HTTP.")
+    msg: str
+    exc: str = Field(description="Identificador de la solicitud, para soporte.")
+    errors: list[ErrorItem]
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for error statuses, all in the ``{cod, msg, exc, errors}`` shape."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"model": ErrorBody, "description": MESSAGES.get(status, "Error")}
+        if status == 429:
+            entry["headers"] = {
+                "Retry-After": {"description": "Segundos a esperar.", "schema": {"type": "integer"}}
+            }
+        out[status] = entry
+    return out
 
 
 def request_id(request: Request) -> str:
@@ -75,7 +104,8 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str | None:
 def install(app: FastAPI) -> None:
     @app.exception_handler(OpenPSEError)
     async def _openpse(request: Request, exc: OpenPSEError) -> JSONResponse:
-        return error_response(exc.status, request_id(request), exc.issues)
+        headers: dict[str, str] | None = getattr(exc, "headers", None)
+        return error_response(exc.status, request_id(request), exc.issues, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -104,3 +134,53 @@ def install(app: FastAPI) -> None:
         rid = request_id(request)
         log.exception("error no controlado en %s %s (%s)", request.method, request.url.path, rid)
         return error_response(500, rid, [Issue(Code.INTERNO, "Error interno")])
+
+
+_SECURED_ERRORS = (401, 403, 429, 500, 503)
+_BODY_ERRORS = (400, 413, 422)
+
+
+def document_errors(schema: dict[str, Any], oauth_paths: frozenset[str]) -> None:
+    """Declare in the OpenAPI document every error status an operation can answer, all in the
+    ``{cod, msg, exc, errors}`` shape: FastAPI only declares 422, and as its own
+    ``HTTPValidationError``, which is not what our handler answers."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(
+        {name: definition for name, definition in _error_schemas().items() if name not in components}
+    )
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, operations in schema.get("paths", {}).items():
+        if path in oauth_paths:
+            # OAuth2 endpoints answer in RFC 6749's shape, declared on the routes themselves.
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+            continue
+        for operation in operations.values():
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            statuses: set[int] = set()
+            if operation.get("security"):
+                statuses.update(_SECURED_ERRORS)
+            parameters = operation.get("parameters", [])
+            if any(p.get("in") == "path" for p in parameters):
+                statuses.add(404)
+            if any(p.get("in") in ("path", "query", "header") for p in parameters):
+                statuses.add(422)
+            if "requestBody" in operation:
+                statuses.update(_BODY_ERRORS)
+            statuses.update(int(code) for code in responses if code.isdigit() and int(code) >= 400)
+            for status in sorted(statuses):
+                entry = responses.setdefault(str(status), {})
+                entry.setdefault("description", MESSAGES.get(status, "Error"))
+                entry["content"] = {"application/json": {"schema": ref}}
+                if status == 429:
+                    entry["headers"] = {
+                        "Retry-After": {"description": "Segundos a esperar.", "schema": {"type": "integer"}}
+                    }
+
+
+def _error_schemas() -> dict[str, Any]:
+    definition = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested: dict[str, Any] = definition.pop("$defs", {})
+    return {"ErrorBody": definition, **nested}

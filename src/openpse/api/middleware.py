@@ -1,4 +1,4 @@
-"""Pure-ASGI middleware: request ids and the body size limit.
+"""Pure-ASGI middleware: request ids, logs and metrics per request, and the body size limit.
 
 Written against the ASGI interface directly (not BaseHTTPMiddleware) because both run
 on every request and must not buffer or copy bodies.
@@ -9,16 +9,24 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openpse import observability
 from openpse.api.errors import error_body
 from openpse.core.errors import Code, Issue
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_UNROUTED = "(sin ruta)"
+
+access_log = observability.get_logger("openpse.api.acceso")
 
 
 class RequestIdMiddleware:
+    """Gives every request an id (``X-Request-Id``, echoed; API.md's ``exc``), binds it to
+    the log context, and records one access log line and the HTTP metrics per request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -29,13 +37,36 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _SAFE_ID.match(incoming) else f"req-{secrets.token_hex(6)}"
         scope.setdefault("state", {})["request_id"] = rid
+        observability.clear()
+        observability.bind(request_id=rid)
+        status = 500
+        started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = int(message["status"])
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode("latin-1")))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = str(getattr(route, "path", _UNROUTED))
+            method = str(scope["method"])
+            observability.HTTP_REQUESTS.labels(metodo=method, ruta=template, codigo=str(status)).inc()
+            observability.HTTP_LATENCY.labels(metodo=method, ruta=template).observe(elapsed)
+            access_log.info(
+                "solicitud",
+                metodo=method,
+                ruta=str(scope.get("path", "")),
+                plantilla=template,
+                codigo=status,
+                duracion_ms=round(elapsed * 1000, 1),
+            )
+            observability.clear()
 
 
 class BodyLimitMiddleware:

@@ -1,4 +1,4 @@
-"""Engine, sessions and migrations.
+"""Engine, sessions and migrations, on SQLite (embedded) or PostgreSQL (scale-out).
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: readers never block the writer, and
 a committed transaction survives a crash of the process (the WAL is in the OS cache).
@@ -6,11 +6,26 @@ SQLite has one writer at a time; threads of one process that wait for it in SQLi
 busy handler sleep in steps of up to 100 ms, which turned a 1 ms transaction into
 seconds of tail latency under load. Write transactions therefore queue on a mutex of the
 process (handed over at once) and reads take none; ``busy_timeout`` remains for other
-processes (the CLI). PostgreSQL needs neither. Migrations run at start, on every database.
+processes (the CLI, ``openpse worker``). PostgreSQL needs neither.
+
+``OPENPSE_DATABASE_URL=postgresql://…`` (or ``postgresql+psycopg://…``) selects
+PostgreSQL through psycopg 3. Connections are checked before use, so a database that
+restarted is reconnected to without a restart of ours.
+
+A database that cannot be reached, or a disk that is full, is not a bug of the request:
+sessions turn those failures into :class:`DatabaseUnavailable`, which the API answers
+with a 503 (``Unavailable``) and the client may retry; the next session tries again,
+so the service recovers by itself once the database or the disk is back.
+
+Migrations run at start, on every database, by whichever process starts first: on
+PostgreSQL under an advisory lock, on SQLite under a file lock next to the database, so
+API replicas and workers starting together never apply a revision twice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -19,10 +34,56 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from openpse.core.errors import Code, Issue, Unavailable
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x6F70656E707365
+"""PostgreSQL advisory lock key held while migrating ("openpse" in ASCII)."""
+
+
+class DatabaseUnavailable(Unavailable, SQLAlchemyError):
+    """The database cannot be reached or cannot write (disk full): a 503, retried by the client.
+
+    Also a ``SQLAlchemyError``, so code that guards database calls keeps catching it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            Issue(
+                Code.NO_DISPONIBLE,
+                f"La base de datos no está disponible en este momento; reintente ({detail})",
+            )
+        )
+
+
+_SQLITE_UNAVAILABLE = (
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database file",
+    "database is locked",
+    "attempt to write a readonly database",
+)
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """Why ``exc`` means "the database is not there right now", or None for a real error."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "conexión perdida"
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig).lower()
+        for known in _SQLITE_UNAVAILABLE:
+            if known in message:
+                return known
+        if "sqlite" not in type(exc.orig).__module__:
+            # psycopg's OperationalError: refused or dropped connection, server shutting
+            # down, too many clients. Lock timeouts and serialization failures land here
+            # too; to a client they are the same "try again".
+            return "sin conexión"
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +95,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def normalize_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` mean psycopg 3 (the only PostgreSQL driver we ship)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -44,7 +114,18 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # A PostgreSQL server allows 100 connections by default, shared by every API replica
+    # and worker: 8 kept per process, up to 24 under a burst. The connect timeout keeps a
+    # dead server from holding a request longer than a client waits.
+    return create_engine(
+        url,
+        pool_size=8,
+        max_overflow=16,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5, "application_name": "openpse"},
+    )
 
 
 def alembic_config(url: str) -> Config:
@@ -54,10 +135,28 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest revision (idempotent)."""
+    """Bring the schema to the latest revision (idempotent, safe from concurrent processes)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    sqlite = engine.dialect.name == "sqlite"
+    with _sqlite_migration_lock(engine) if sqlite else nullcontext(), engine.begin() as connection:
+        if not sqlite:
+            # Held until this transaction ends; PostgreSQL runs DDL inside it.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -66,25 +165,45 @@ class Database:
     """The engine and a session factory."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url)
+        self.dialect = self.engine.dialect.name
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock: threading.Lock | None = threading.Lock() if url.startswith("sqlite") else None
+        self._write_lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for logs and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
 
     def migrate(self) -> None:
-        migrate(self.engine)
+        with _translated():
+            migrate(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A write transaction: commits on success, rolls back on error."""
-        with self._write_lock or nullcontext(), self.sessions() as session, session.begin():
+        with _translated(), self._write_lock or nullcontext(), self.sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction (never waits for writers)."""
-        with self.sessions() as session, session.begin():
+        with _translated(), self.sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except DBAPIError as exc:
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise
+        raise DatabaseUnavailable(reason) from exc

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -228,6 +229,8 @@ class Notificacion(Base):
     destino: Mapped[str] = mapped_column(String(500))
     evento: Mapped[str] = mapped_column(String(24))
     """The document state that caused it."""
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """What is delivered, frozen when the state changed (a later state must not rewrite it)."""
     estado: Mapped[str] = mapped_column(String(16))
     """pendiente, entregado or fallido."""
     intentos: Mapped[int] = mapped_column(Integer, default=0)
@@ -235,6 +238,38 @@ class Notificacion(Base):
     ultimo_error: Mapped[str | None] = mapped_column(Text)
     creado: Mapped[dt.datetime] = mapped_column(default=utcnow)
     entregado: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Auditoria(Base):
+    """One change to a company, its certificate, its API clients or its users."""
+
+    __tablename__ = "auditoria"
+    __table_args__ = (Index("ix_auditoria_empresa_creado", "empresa_id", "creado"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    creado: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    empresa_id: Mapped[int | None] = mapped_column(ForeignKey("empresas.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    """Who: the API client id (``cliente:<client_id>``), a user (``usuario:<username>``) or ``cli``."""
+    accion: Mapped[str] = mapped_column(String(48))
+    """What, as ``<recurso>.<verbo>``: empresa.creada, certificado.cargado, cliente.creado, ..."""
+    objeto: Mapped[str] = mapped_column(String(200))
+    """The thing changed: a RUC, a client id, a username, a certificate serial."""
+    detalle: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    origen: Mapped[str | None] = mapped_column(String(64))
+    """The caller's address as the server saw it."""
+
+
+class Limite(Base):
+    """A shared rate-limit slot (per remote endpoint) or the next turn of a periodic job:
+    one row each, in epoch seconds (``openpse.jobs.limits``)."""
+
+    __tablename__ = "limites"
+
+    clave: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
+    """GCRA's theoretical arrival time of the next call, or the moment the next turn opens."""
 
 
 class Evento(Base):

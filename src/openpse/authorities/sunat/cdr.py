@@ -106,7 +106,8 @@ def parse_cdr_zip(data: bytes) -> Cdr:
     if not data.startswith(b"PK"):
         raise CdrError("la respuesta no es un zip")
     try:
-        _name, xml = first_xml_in_zip(data)
+        # A CDR is a few kilobytes even with hundreds of notes: 2 MB bounds a hostile one.
+        _name, xml = first_xml_in_zip(data, max_bytes=2 * 1024 * 1024)
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise CdrError(f"zip de CDR ilegible: {exc}") from exc
     return parse_cdr_xml(xml)

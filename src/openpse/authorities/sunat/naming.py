@@ -79,5 +79,10 @@ def first_xml_in_zip(data: bytes, max_bytes: int = 10 * 1024 * 1024) -> tuple[st
                 continue
             if info.file_size > max_bytes:
                 raise ValueError(f"{info.filename}: {info.file_size} bytes excede el máximo permitido")
-            return info.filename.rsplit("/", 1)[-1], archive.read(info)
+            # The declared size may lie (a zip bomb): never inflate more than the limit.
+            with archive.open(info) as stream:
+                data = stream.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise ValueError(f"{info.filename}: excede el máximo permitido de {max_bytes} bytes")
+            return info.filename.rsplit("/", 1)[-1], data
     raise ValueError("el zip no contiene ningún XML")

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("canal", sa.String(length=16), nullable=False),
         sa.Column("destino", sa.String(length=500), nullable=False),
         sa.Column("evento", sa.String(length=24), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("estado", sa.String(length=16), nullable=False),
         sa.Column("intentos", sa.Integer(), nullable=False),
         sa.Column("proximo_intento", openpse.storage.tables.UTCDateTime(), nullable=True),
