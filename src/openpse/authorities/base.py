@@ -37,6 +37,9 @@ class EmpresaContext:
     clave: str | None = field(repr=False)
     firma_algoritmo: str
     certificate: Certificate | None = field(repr=False)
+    gre_client_id: str | None = None
+    """SUNAT's GRE platform: the API client generated in SOL (guías de remisión)."""
+    gre_client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class Prepared:
     envio_name: str
     envio: bytes
     observaciones: list[dict[str, str]] = field(default_factory=list)
+    cliente_nombre: str | None = None
+    cliente_email: str | None = None
+    """Where the customer receives the document by e-mail, when the request gives it."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,10 @@ class Authority(ABC):
     def reconcile(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
         """Ask the authority what happened to a document whose answer was lost, or to one
         that is ``pendiente`` (poll its ticket or its status)."""
+
+    def document_title(self, tipo: str) -> str:
+        """How the authority names a document type, for people (e-mail subjects, portal)."""
+        return "Comprobante electrónico"
 
     def void_kind(self, target: VoidTarget, today: dt.date) -> str:
         """The kind of document that annuls ``target`` (SUNAT: RA or RC; Hacienda: a credit

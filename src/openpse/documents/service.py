@@ -23,9 +23,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from starlette.concurrency import run_in_threadpool
 
+from openpse import notifications
 from openpse.authorities.base import Draft, Outcome, Prepared, RegistryLookup, Submission, VoidTarget
 from openpse.core.errors import Code, Conflict, Issue, NotFound
 from openpse.core.timeutil import iso, now_lima
@@ -36,11 +37,11 @@ from openpse.tenants import empresa_context
 
 log = logging.getLogger("openpse.documents")
 
-LEASE = dt.timedelta(seconds=120)
-"""How long a worker owns a document while it talks to the authority (> HTTP timeouts)."""
 RECONCILE_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 MAX_RETRY_DELAY = 900.0
 POLL_MIN_DELAY = 1.0
+ORDER_RECHECK = 2.0
+"""Seconds before a document that waits for another to be answered looks again."""
 POLL_MAX_DELAY = 600.0
 POLL_GIVE_UP = dt.timedelta(hours=48)
 """A ticket still "in process" after this long needs a person (SUNAT answers in minutes)."""
@@ -65,7 +66,15 @@ def _retry_delay(runtime: Runtime, intentos: int) -> float:
 
 
 def _event(session: Session, doc_id: str, anterior: str | None, estado: str, detalle: str | None) -> None:
+    """Record a state change, and in the same transaction what it tells the outside world."""
     session.add(Evento(comprobante_id=doc_id, estado_anterior=anterior, estado=estado, detalle=detalle))
+    if anterior == estado:
+        return
+    row = session.get(Comprobante, doc_id)
+    empresa = session.get(Empresa, row.empresa_id) if row is not None else None
+    if row is None or empresa is None or not (empresa.webhook_url or (empresa.smtp and row.cliente_email)):
+        return
+    notifications.record(session, row, empresa, estado, to_api(row, empresa.identificacion))
 
 
 def _series_upsert(session: Session, empresa_id: int, tipo: str, serie: str, ultimo: Any) -> Any:
@@ -225,6 +234,8 @@ def _store(
         totales=prepared.totales,
         cliente_tipo=prepared.cliente_tipo,
         cliente_numero=prepared.cliente_numero,
+        cliente_nombre=prepared.cliente_nombre,
+        cliente_email=prepared.cliente_email,
         hash=prepared.hash,
         content_hash=draft.content_hash,
         idempotency_key=idempotency_key,
@@ -500,7 +511,8 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
         if row.proximo_intento is not None and row.proximo_intento > now + dt.timedelta(seconds=0.5):
             return None
         token = secrets.token_hex(8)
-        values: dict[str, Any] = {"lease_hasta": now + LEASE, "lease_token": token, "actualizado": now}
+        lease = _lease(runtime)
+        values: dict[str, Any] = {"lease_hasta": now + lease, "lease_token": token, "actualizado": now}
         if estado in (Estado.REGISTRADO, Estado.ERROR):
             mode = "submit"
             values.update(estado=Estado.ENVIANDO.value, intentos=Comprobante.intentos + 1)
@@ -537,8 +549,81 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
         return mode, row, token
 
 
+def _lease(runtime: Runtime) -> dt.timedelta:
+    """``OPENPSE_LEASE_S`` (validated to outlast one call to the authority)."""
+    return dt.timedelta(seconds=runtime.settings.lease_s)
+
+
+def _in_flight(doc: Any) -> Any:
+    """``doc`` (a Comprobante entity or alias) is still on its way to the authority."""
+    return or_(
+        doc.estado.in_(
+            [Estado.ENVIANDO.value, Estado.PENDIENTE.value, Estado.DESCONOCIDO.value, Estado.ERROR.value]
+        ),
+        (doc.estado == Estado.REGISTRADO.value) & doc.enviar,
+    )
+
+
+def _waits_for(runtime: Runtime, doc_id: str) -> str | None:
+    """The document that must be answered before ``doc_id`` may be sent, if any.
+
+    A summary waits for the documents it carries (SUNAT checks a Resumen diario's
+    lines against the comprobantes it already holds); a document of an ordered type
+    (``OPENPSE_ORDERED_TYPES``, RC by default) waits for the issuer's earlier documents
+    of those types, because SUNAT processes the tickets of one issuer's summaries in
+    any order, and an annulment (estado 3) processed before the line that informed the
+    boleta is rejected.
+    """
+    ordered = {t.strip().upper() for t in runtime.settings.ordered_types.split(",") if t.strip()}
+    line = aliased(Comprobante)
+    carried = (
+        select(line.id)
+        .join(ResumenLinea, ResumenLinea.comprobante_id == line.id)
+        .where(ResumenLinea.resumen_id == Comprobante.id, _in_flight(line))
+        .limit(1)
+        .scalar_subquery()
+    )
+    with runtime.db.read() as session:
+        # One round trip for the common case (plain columns: this runs before every job).
+        row = session.execute(
+            select(
+                Comprobante.estado,
+                Comprobante.enviar,
+                Comprobante.tipo,
+                Comprobante.empresa_id,
+                Comprobante.creado,
+                carried,
+            ).where(Comprobante.id == doc_id)
+        ).first()
+        if row is None or row.estado not in (Estado.REGISTRADO.value, Estado.ERROR.value) or not row.enviar:
+            return None
+        if row[5] is not None or row.tipo not in ordered:
+            return row[5]  # type: ignore[no-any-return]
+        return session.scalar(
+            select(Comprobante.id)
+            .where(
+                Comprobante.empresa_id == row.empresa_id,
+                Comprobante.tipo.in_(sorted(ordered)),
+                Comprobante.id != doc_id,
+                or_(
+                    Comprobante.creado < row.creado,
+                    (Comprobante.creado == row.creado) & (Comprobante.id < doc_id),
+                ),
+                _in_flight(Comprobante),
+            )
+            .order_by(Comprobante.creado)
+            .limit(1)
+        )
+
+
 def advance(runtime: Runtime, doc_id: str) -> Estado | None:
     """Do the next step for a document; safe to run any number of times, concurrently."""
+    before = _waits_for(runtime, doc_id)
+    if before is not None:
+        log.debug("%s espera a %s", doc_id, before)
+        if runtime.queue is not None:
+            runtime.queue.advance(doc_id, delay=ORDER_RECHECK)
+        return None
     claim = _claim(runtime, doc_id)
     if claim is None:
         return None
@@ -768,3 +853,78 @@ def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
         "creado": iso(row.creado),
         "actualizado": iso(row.actualizado),
     }
+
+
+# -- documents signed by the client (the SOAP gateway) ---------------------------------------
+
+
+def register_signed(
+    runtime: Runtime,
+    empresa: Empresa,
+    draft: Draft,
+    prepared: Prepared,
+    lineas: tuple[tuple[str, str, int, str], ...] = (),
+    idempotency_key: str | None = None,
+) -> Registered:
+    """Store a document the client built and signed itself, as it came, and queue it.
+
+    ``lineas`` are the (tipo, serie, número, condición) a summary carries: those OpenPSE
+    holds as accepted and that the summary annuls (condición 3) are linked to it and go
+    ``anulacion_pendiente``, so its answer settles them as for OpenPSE's own summaries.
+    The same bytes again answer with the stored document; other bytes under the same
+    number are a conflict (SUNAT's 1033).
+    """
+    with runtime.db.read() as session:
+        existing = _existing(session, empresa.id, draft, idempotency_key)
+    if existing is not None:
+        return _same_or_conflict(existing, draft)
+    files = _write_files(runtime, empresa, prepared)
+    for attempt in range(3):
+        try:
+            with runtime.db.session() as session:
+                existing = _existing(session, empresa.id, draft, idempotency_key)
+                if existing is not None:
+                    return _same_or_conflict(existing, draft)
+                _note_number(session, empresa.id, prepared.tipo, prepared.serie, prepared.numero)
+                row = _store(session, empresa, draft, prepared, files, idempotency_key, True)
+                _link_annulled(session, empresa.id, row, lineas)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    if runtime.queue is not None:
+        runtime.queue.advance(row.id)
+    return Registered(row, created=True)
+
+
+def _link_annulled(
+    session: Session, empresa_id: int, summary: Comprobante, lineas: tuple[tuple[str, str, int, str], ...]
+) -> None:
+    for tipo, serie, numero, condicion in lineas:
+        if condicion != "3":
+            continue
+        doc = session.scalar(
+            select(Comprobante)
+            .where(
+                Comprobante.empresa_id == empresa_id,
+                Comprobante.tipo == tipo,
+                Comprobante.serie == serie,
+                Comprobante.numero == numero,
+            )
+            .with_for_update()
+        )
+        if doc is None or doc.estado not in (Estado.ACEPTADO.value, Estado.OBSERVADO.value):
+            continue
+        session.add(
+            ResumenLinea(
+                resumen_id=summary.id,
+                comprobante_id=doc.id,
+                condicion=condicion,
+                estado_anterior=doc.estado,
+                motivo=None,
+            )
+        )
+        detalle = f"anulación recibida: {summary.id}"
+        _event(session, doc.id, doc.estado, Estado.ANULACION_PENDIENTE.value, detalle)
+        doc.estado = Estado.ANULACION_PENDIENTE.value
+        doc.actualizado = utcnow()

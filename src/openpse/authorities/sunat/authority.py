@@ -132,6 +132,16 @@ def _globales(model: ComprobanteIn) -> tuple[Ajuste, ...]:
 
 
 _CONTADO = FormaPago()
+_TITLES = {
+    "01": "Factura electrónica",
+    "03": "Boleta de venta electrónica",
+    "07": "Nota de crédito electrónica",
+    "08": "Nota de débito electrónica",
+    "09": "Guía de remisión remitente electrónica",
+    "31": "Guía de remisión transportista electrónica",
+    "20": "Comprobante de retención electrónico",
+    "40": "Comprobante de percepción electrónico",
+}
 LEYENDA_DETRACCION = "OPERACIÓN SUJETA AL SISTEMA DE PAGO DE OBLIGACIONES TRIBUTARIAS CON EL GOBIERNO CENTRAL"
 LEYENDA_PERCEPCION = "COMPROBANTE DE PERCEPCIÓN"
 _ANTICIPO_CODIGO = {"gravado": "04", "exonerado": "05", "inafecto": "06"}
@@ -263,6 +273,8 @@ class SunatAuthority(Authority):
             totales=document.totals.as_api(),
             cliente_tipo=model.cliente.tipo_documento,
             cliente_numero=model.cliente.numero_documento,
+            cliente_nombre=model.cliente.razon_social,
+            cliente_email=model.cliente.email,
             xml_name=name.xml,
             xml=signed.xml,
             hash=signed.digest_value,
@@ -522,6 +534,10 @@ class SunatAuthority(Authority):
             totales={"igv": igv, "total": payable},
             cliente_tipo=customer.get("schemeID") if customer is not None else None,
             cliente_numero=customer.text if customer is not None else None,
+            cliente_nombre=root.findtext(
+                "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+                namespaces=ns,
+            ),
             xml_name=name.xml,
             xml=signed.xml,
             hash=signed.digest_value,
@@ -537,6 +553,9 @@ class SunatAuthority(Authority):
             # SUNAT's public test user, valid with any RUC at beta (and in our sandbox).
             return Credentials(empresa.identificacion, "MODDATOS", "moddatos")
         return Credentials(empresa.identificacion, empresa.usuario or "", empresa.clave or "")
+
+    def document_title(self, tipo: str) -> str:
+        return _TITLES.get(tipo, "Comprobante electrónico")
 
     def void_kind(self, target: VoidTarget, today: dt.date) -> str:
         return anulacion.void_kind(target, today)

@@ -280,6 +280,7 @@ class RetPerAuthority(Authority):
             totales=document.calculo.as_api(document.kind.percepcion),
             cliente_tipo=receptor.tipo_documento,
             cliente_numero=receptor.numero_documento,
+            cliente_nombre=receptor.razon_social,
             xml_name=name.xml,
             xml=signed.xml,
             hash=signed.digest_value,
