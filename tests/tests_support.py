@@ -138,3 +138,24 @@ def boleta(**overrides: Any) -> dict[str, Any]:
     )
     body.update(overrides)
     return body
+
+
+def demo_empresa(certificate: Certificate, algoritmo: str = "sha256") -> Any:
+    """The demo company as an authority sees it (to build documents outside the API)."""
+    from openpse.authorities.base import EmpresaContext
+
+    return EmpresaContext(
+        id=1,
+        pais="PE",
+        identificacion=demo.DEMO_RUC,
+        razon_social=demo.DEMO_RAZON_SOCIAL,
+        nombre_comercial="DEMO",
+        direccion={"ubigeo": "150101", "direccion": "AV. DEMO 123"},
+        destino="sunat",
+        ambiente="sandbox",
+        ose_url=None,
+        usuario=None,
+        clave=None,
+        firma_algoritmo=algoritmo,
+        certificate=certificate,
+    )

@@ -18,11 +18,13 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from openpse.api.deps import PrincipalDep, RuntimeDep, company_of
+from openpse.api.errors import error_responses
 from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError, ValidationFailed
+from openpse.core.timeutil import iso
 from openpse.documents import service
 from openpse.documents.states import FINAL, Estado
 from openpse.render import RenderError, render_pdf
-from openpse.storage.tables import Comprobante, Empresa
+from openpse.storage.tables import Comprobante, Empresa, Notificacion
 
 router = APIRouter(tags=["comprobantes"])
 
@@ -305,3 +307,33 @@ async def anular(
         status_code=200 if (not voiding.created or settled) else 202,
         headers={"Location": f"/v1/comprobantes/{row.id}"},
     )
+
+
+@router.get(
+    "/v1/comprobantes/{doc_id}/notificaciones",
+    summary="Webhooks y correos de un comprobante",
+    responses=error_responses(401, 404, 422, 429),
+)
+def listar_notificaciones(doc_id: str, runtime: RuntimeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Lo que OpenPSE avisó (o intenta avisar) sobre el comprobante: canal, destino, el
+    estado que lo causó, si llegó, intentos y el último error."""
+    empresa = company_of(runtime, principal)
+    row = service.get_for(runtime, empresa.id, doc_id)
+    with runtime.db.read() as session:
+        found = session.scalars(
+            select(Notificacion).where(Notificacion.comprobante_id == row.id).order_by(Notificacion.id)
+        ).all()
+    return [
+        {
+            "id": n.id,
+            "canal": n.canal,
+            "destino": n.destino,
+            "evento": n.evento,
+            "estado": n.estado,
+            "intentos": n.intentos,
+            "ultimo_error": n.ultimo_error,
+            "creado": iso(n.creado),
+            "entregado": iso(n.entregado) if n.entregado else None,
+        }
+        for n in found
+    ]
