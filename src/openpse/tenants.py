@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from stdnum.pe import ruc as stdnum_ruc
 
 from openpse.authorities.base import EmpresaContext
-from openpse.core.errors import Code, Conflict, Issue, IssueCollector
+from openpse.authorities.hacienda.perfil import validar_emisor
+from openpse.core.errors import Code, Conflict, Issue, IssueCollector, ValidationFailed
 from openpse.core.hashing import hash_secret
 from openpse.core.secretbox import SecretBox
 from openpse.signing.certificates import Certificate, KeyCache, load_stored
@@ -61,7 +62,7 @@ def validate_empresa(data: EmpresaData) -> None:
         if ubigeo is not None and not (isinstance(ubigeo, str) and len(ubigeo) == 6 and ubigeo.isdigit()):
             issues.add(Code.EMPRESA_INVALIDA, "El ubigeo tiene 6 dígitos (catálogo 13)", "direccion.ubigeo")
     elif data.pais == "CR":
-        issues.add(Code.NO_SOPORTADO, "Costa Rica aún no está disponible en esta versión", "pais")
+        _validate_cr(data, issues)
     else:
         issues.add(Code.EMPRESA_INVALIDA, "pais debe ser PE o CR", "pais")
     if data.destino not in DESTINOS:
@@ -79,6 +80,26 @@ def validate_empresa(data: EmpresaData) -> None:
             Code.EMPRESA_INVALIDA, "Para enviar a SUNAT se necesitan usuario_sol y clave_sol", "usuario_sol"
         )
     issues.raise_if_any()
+
+
+def _validate_cr(data: EmpresaData, issues: IssueCollector) -> None:
+    """A Costa Rican company: what every v4.4 Emisor needs, and Hacienda as destination."""
+    try:
+        validar_emisor(data.identificacion, data.razon_social, data.nombre_comercial, data.direccion or {})
+    except ValidationFailed as exc:
+        issues.issues.extend(exc.issues)
+    if data.destino != "hacienda":
+        issues.add(Code.EMPRESA_INVALIDA, "Una empresa costarricense envía a hacienda", "destino")
+    if data.firma_algoritmo != "sha256":
+        # XAdES-EPES of Hacienda: RSA-SHA256 and SHA-256 digests only (hacienda_cr.md §4).
+        issues.add(Code.EMPRESA_INVALIDA, "Hacienda exige firmas RSA-SHA256", "firma_algoritmo")
+    if data.ambiente != "sandbox" and not (data.hacienda_usuario and data.hacienda_clave):
+        issues.add(
+            Code.EMPRESA_INVALIDA,
+            "Para enviar a Hacienda se necesitan hacienda_usuario y hacienda_clave (usuario del IDP "
+            "generado en ATV/TRIBU-CR)",
+            "hacienda_usuario",
+        )
 
 
 def _encrypt(box: SecretBox, value: str | None) -> bytes | None:
@@ -190,7 +211,17 @@ def empresa_context(empresa: Empresa, box: SecretBox, keys: KeyCache) -> Empresa
         ambiente=empresa.ambiente,
         ose_url=empresa.ose_url,
         usuario=empresa.usuario_sol if empresa.pais == "PE" else empresa.hacienda_usuario,
-        clave=box.decrypt_text(empresa.clave_sol_enc) if empresa.clave_sol_enc else None,
+        clave=_clave(empresa, box),
         firma_algoritmo=empresa.firma_algoritmo,
         certificate=certificate,
+        gre_client_id=empresa.gre_client_id,
+        gre_client_secret=box.decrypt_text(empresa.gre_client_secret_enc)
+        if empresa.gre_client_secret_enc
+        else None,
     )
+
+
+def _clave(empresa: Empresa, box: SecretBox) -> str | None:
+    """The company's password with its authority: clave SOL in Peru, the IDP's in Costa Rica."""
+    encrypted = empresa.clave_sol_enc if empresa.pais == "PE" else empresa.hacienda_clave_enc
+    return box.decrypt_text(encrypted) if encrypted else None

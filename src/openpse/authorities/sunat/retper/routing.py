@@ -1,5 +1,8 @@
 """One Peruvian authority for every SUNAT document: each tipo to the class that handles it.
 
+Guías de remisión (09, 31) go to :class:`~openpse.authorities.sunat.guias.authority.GuiaAuthority`
+(built here, sent to the GRE REST platform).
+
 The core asks for one authority per country (``Runtime.authority("PE")``). Facturas,
 boletas and notes (01, 03, 07, 08) are built and sent by
 :class:`~openpse.authorities.sunat.authority.SunatAuthority`; retenciones (20) and
@@ -27,10 +30,13 @@ from openpse.authorities.base import (
     Submission,
     VoidTarget,
 )
+from openpse.authorities.sunat.guias.ubl import DESPATCH_ADVICE
 from openpse.authorities.sunat.retper.kinds import KINDS
 from openpse.core import xmlsafe
 
 _RETPER_ROOTS = frozenset((kind.namespace, kind.root) for kind in KINDS.values())
+_GUIAS = frozenset({"09", "31"})
+_DESPATCH = (DESPATCH_ADVICE, "DespatchAdvice")
 REVERSION = "RR"
 """The Resumen de reversiones, which annuls retenciones and percepciones (SUNAT reference §4.8)."""
 
@@ -38,16 +44,26 @@ REVERSION = "RR"
 class SunatRouter(Authority):
     pais = "PE"
 
-    def __init__(self, comprobantes: Authority, retper: Authority) -> None:
+    def __init__(self, comprobantes: Authority, retper: Authority, guias: Authority | None = None) -> None:
         self.comprobantes = comprobantes
         self.retper = retper
+        self.guias = guias
 
     def _by_tipo(self, tipo: object) -> Authority:
-        return self.retper if tipo in KINDS else self.comprobantes
+        if tipo in KINDS:
+            return self.retper
+        if tipo in _GUIAS and self.guias is not None:
+            return self.guias
+        return self.comprobantes
 
     def _by_root(self, xml: bytes) -> Authority:
         qname = etree.QName(xmlsafe.parse_request(xml))
-        return self.retper if (qname.namespace, qname.localname) in _RETPER_ROOTS else self.comprobantes
+        key = (qname.namespace, qname.localname)
+        if key in _RETPER_ROOTS:
+            return self.retper
+        if key == _DESPATCH and self.guias is not None:
+            return self.guias
+        return self.comprobantes
 
     def parse(self, payload: Any) -> Draft:
         tipo = payload.get("tipo") if isinstance(payload, dict) else None
@@ -67,6 +83,9 @@ class SunatRouter(Authority):
 
     def reconcile(self, doc: Submission, empresa: EmpresaContext) -> Outcome:
         return self._by_tipo(doc.tipo).reconcile(doc, empresa)
+
+    def document_title(self, tipo: str) -> str:
+        return self._by_tipo(tipo).document_title(tipo)
 
     def void_kind(self, target: VoidTarget, today: dt.date) -> str:
         return self._by_tipo(target.tipo).void_kind(target, today)
