@@ -1,7 +1,9 @@
-"""The demo: a sandbox process, a Peruvian demo company with a fresh test certificate, clients.
+"""The demo: a sandbox process, demo companies with fresh test certificates, clients.
 
+A Peruvian company (SUNAT's sandbox) always; a Costa Rican one (Hacienda's emulator in the
+same sandbox, under ``/hacienda``) when asked, with the emulator's published IDP user.
 Everything here is idempotent: running ``openpse serve --demo`` again reuses the data
-directory, the company and its certificate.
+directory, the companies and their certificates.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import time
 import httpx2
 from sqlalchemy import select
 
+from openpse.authorities.hacienda.perfil import generar_certificado_prueba
 from openpse.runtime import Runtime
+from openpse.sandbox.hacienda.config import DEMO_CEDULA, DEMO_PASSWORD, DEMO_USERNAME
 from openpse.settings import Settings
 from openpse.signing.certificates import generate_test_certificate
 from openpse.storage.tables import ApiCliente, Empresa, Usuario
@@ -29,9 +33,29 @@ DEMO_CLIENT = "demo-pe"
 DEMO_ADMIN = "demo-admin"
 DEMO_USER = "demo"
 
+DEMO_CR_CEDULA = DEMO_CEDULA
+"""The cédula jurídica of the Costa Rican demo company: the one whose IDP user the Hacienda
+emulator publishes (``cpj-3-101-123456@stag…``), so the demo sends with no setup."""
+DEMO_CR_RAZON_SOCIAL = "EMPRESA DEMO COSTA RICA SOCIEDAD ANONIMA"
+DEMO_CR_CLIENT = "demo-cr"
+DEMO_CR_USER = "demo-cr"
+DEMO_CR_DIRECCION = {
+    "tipo_identificacion": "02",
+    "provincia": "1",
+    "canton": "01",
+    "distrito": "01",
+    "barrio": "Barrio Amón",
+    "otras_senas": "Avenida 7, calles 3 y 5, edificio Demo",
+    "correo": "facturas@demo-cr.example",
+    "telefono": "22223333",
+    "codigo_actividad": "721001",
+}
+"""Ubicación (San José, Carmen), e-mail, phone and economic activity of its Emisor block."""
 
-def seed(runtime: Runtime) -> None:
-    """Create the demo company, its certificate, clients and user if they are missing."""
+
+def seed(runtime: Runtime, *, costa_rica: bool = False) -> None:
+    """Create the demo company, its certificate, clients and user if they are missing
+    (and the Costa Rican demo company with ``costa_rica``)."""
     secret = runtime.settings.demo_secret.get_secret_value()
     with runtime.db.session() as session:
         empresa = session.scalar(select(Empresa).where(Empresa.identificacion == DEMO_RUC))
@@ -69,6 +93,41 @@ def seed(runtime: Runtime) -> None:
             )
         if session.scalar(select(Usuario.id).where(Usuario.username == DEMO_USER)) is None:
             create_user(session, empresa, DEMO_USER, secret)
+    if costa_rica:
+        seed_costa_rica(runtime)
+
+
+def seed_costa_rica(runtime: Runtime) -> None:
+    """The Costa Rican demo company (Hacienda sandbox, the emulator's IDP user), a test key in
+    the shape of Hacienda's, the client ``demo-cr`` and the portal user ``demo-cr``."""
+    secret = runtime.settings.demo_secret.get_secret_value()
+    with runtime.db.session() as session:
+        empresa = session.scalar(select(Empresa).where(Empresa.identificacion == DEMO_CR_CEDULA))
+        if empresa is None:
+            empresa = create_empresa(
+                session,
+                runtime.box,
+                EmpresaData(
+                    pais="CR",
+                    identificacion=DEMO_CR_CEDULA,
+                    razon_social=DEMO_CR_RAZON_SOCIAL,
+                    nombre_comercial="DEMO CR",
+                    direccion=dict(DEMO_CR_DIRECCION),
+                    destino="hacienda",
+                    ambiente="sandbox",
+                    hacienda_usuario=DEMO_USERNAME,
+                    hacienda_clave=DEMO_PASSWORD,
+                ),
+            )
+        if empresa.cert_der is None:
+            set_certificate(
+                empresa, runtime.box, generar_certificado_prueba(DEMO_CR_CEDULA, DEMO_CR_RAZON_SOCIAL)
+            )
+        clients = set(session.scalars(select(ApiCliente.client_id)).all())
+        if DEMO_CR_CLIENT not in clients:
+            create_client(session, empresa, client_id=DEMO_CR_CLIENT, secret=secret, nombre="Cliente demo CR")
+        if session.scalar(select(Usuario.id).where(Usuario.username == DEMO_CR_USER)) is None:
+            create_user(session, empresa, DEMO_CR_USER, secret)
 
 
 def _die_with_parent() -> None:
@@ -111,10 +170,16 @@ def start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
     raise RuntimeError("el sandbox no respondió en 30 s")
 
 
-def banner(settings: Settings) -> str:
+def banner(settings: Settings, costa_rica: bool = False) -> str:
     api = settings.resolved_public_url
     secret = (
         "<OPENPSE_DEMO_SECRET>" if settings.demo_secret.get_secret_value() != "demo-secret" else "demo-secret"
+    )
+    cr = (
+        f"  Costa Rica: {DEMO_CR_CEDULA} {DEMO_CR_RAZON_SOCIAL}, cliente {DEMO_CR_CLIENT} / {secret}\n"
+        f"             (Hacienda emulada en {settings.resolved_sandbox_url}/hacienda)\n"
+        if costa_rica
+        else ""
     )
     return f"""
 OpenPSE — modo demo
@@ -122,6 +187,8 @@ OpenPSE — modo demo
   Sandbox:   {settings.resolved_sandbox_url}   (SUNAT billService emulado)
   Empresa:   {DEMO_RUC} {DEMO_RAZON_SOCIAL}, certificado de prueba recién generado
   Cliente:   {DEMO_CLIENT} / {secret}   (administrador: {DEMO_ADMIN} / {secret})
+{cr}  Portal:    {api}/portal   (usuario {DEMO_USER} / {secret})   Consulta: {api}/consulta
+  SOAP:      {api}/ol-ti-itcpe/billService   (usuario {DEMO_RUC}{DEMO_USER} / {secret})
   Datos:     {settings.data_dir.resolve()}
 
   Pida un token:

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
+from openpse import demo
 from openpse.core.errors import Conflict
 from openpse.documents import service
 from openpse.storage.tables import Comprobante, Empresa
@@ -14,7 +15,7 @@ from tests_support import factura
 
 def _empresa(runtime) -> Empresa:
     with runtime.db.read() as session:
-        return session.scalars(select(Empresa)).one()
+        return session.scalars(select(Empresa).where(Empresa.identificacion == demo.DEMO_RUC)).one()
 
 
 def test_concurrent_automatic_numbers_are_consecutive_and_unique(runtime):

@@ -2,9 +2,10 @@
 
 Today: SUNAT's SOAP billService (sendBill, sendSummary, getStatus by ticket) and
 billConsultService (getStatus, getStatusCdr), an OSE on the same contract, and SUNAT's
-GRE REST platform (token, send, status), following ``sunat.md`` §1–§3, §6 and §8, with
-fault injection on every call. The emulators share no code with the client side of
-OpenPSE, so they cannot bless its bugs.
+GRE REST platform (token, send, status), following ``sunat.md`` §1–§3, §6 and §8; and
+Costa Rica's Hacienda (IDP and API de Recepción, ``hacienda_cr.md``) under
+``/hacienda``; with fault injection on every call. The emulators share no code with the
+client side of OpenPSE, so they cannot bless its bugs.
 
 Use ``create_app(SandboxConfig(mode="beta"))`` as an in-process ASGI app (for example as
 an httpx ``ASGITransport``), ``SandboxServer`` to run it under uvicorn yourself, or
@@ -29,7 +30,9 @@ class SandboxServer(uvicorn.Server):
     """uvicorn's server, letting requests held by the ``timeout`` fault go when it shuts down.
 
     uvicorn waits for every open request before it stops; a held request would make it
-    wait the whole hold (60 s by default).
+    wait the whole hold (60 s by default). Held requests of SUNAT's emulators and of the
+    mounted Hacienda one are all let go; the app's lifespan then stops Hacienda's
+    processor thread.
     """
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:

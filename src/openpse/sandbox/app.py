@@ -21,23 +21,32 @@ cryptography release the GIL in parts of their work, which is what a second thre
 OSEs are strict about SOAP 1.1's media type: on the OSE path a request whose
 Content-Type is not ``text/xml`` gets HTTP 415, before anything is read. SUNAT's own
 paths accept whatever arrives, as SUNAT does.
+
+Costa Rica's Hacienda (IDP and API de Recepción, :mod:`openpse.sandbox.hacienda`) is
+mounted under ``/hacienda``: ``/hacienda/auth/realms/rut-stag/protocol/openid-connect/token``,
+``/hacienda/recepcion/v1/recepcion`` and the legacy ``/hacienda/recepcion-sandbox/v1/…``.
+Its faults, quotas and processing are its own; it draws the same :class:`FaultConfig`.
+A mounted app's lifespan never runs, so this app's lifespan closes it (its processor
+thread and worker pool) and :meth:`SandboxState.release_held` lets its held requests go.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from openpse.sandbox.config import SandboxConfig
 from openpse.sandbox.faults import CallKind, FaultMiddleware, FaultPlan
+from openpse.sandbox.hacienda import HaciendaSandboxState, create_hacienda_app
 from openpse.sandbox.sunat import soap, wsdl
 from openpse.sandbox.sunat.bill_service import BillService
 from openpse.sandbox.sunat.cdr import CdrSigner
@@ -68,10 +77,16 @@ _GRE_OAUTH_PREFIX = "/v1/clientessol/"
 _GRE_CPE_PREFIX = "/v1/contribuyente/gem/comprobantes/"
 _SOAP_POST_PATHS = frozenset((*BILL_SERVICE_PATHS, *RETPER_BILL_SERVICE_PATHS, CONSULT_SERVICE_PATH))
 _JSON = "application/json"
+HACIENDA_PREFIX = "/hacienda"
+"""Where the Hacienda emulator is mounted."""
 
 
 class SandboxState:
-    """What one sandbox app holds: its registers, its CDR signing key and its fault plan."""
+    """What one sandbox app holds: its registers, its CDR signing key and its fault plan.
+
+    ``hacienda_app`` is the Hacienda emulator that :func:`create_app` mounts, ``hacienda``
+    its state (register of received comprobantes, callbacks, quotas and faults).
+    """
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
@@ -84,6 +99,8 @@ class SandboxState:
         self.gre = GreService(config, self._store, self._signer)
         self.faults = FaultPlan(config.faults)
         self.executor = ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="openpse-sandbox")
+        self.hacienda_app = create_hacienda_app(config.hacienda_config(), config.faults)
+        self.hacienda: HaciendaSandboxState = self.hacienda_app.state.hacienda
 
     def documents(self) -> list[RegisteredDocument]:
         """Every registered document (accepted, rejected or annulled)."""
@@ -98,13 +115,15 @@ class SandboxState:
         return self._store.count()
 
     def reset(self) -> None:
-        """Forget every registered document, presented summary and ticket.
+        """Forget every registered document, presented summary and ticket, and every
+        comprobante Hacienda received.
 
-        GRE tokens and fault counters are kept: they are not SUNAT's registers.
+        GRE tokens, IDP sessions and fault counters are kept: they are not registers.
         """
         self._store.clear()
         self._summaries.clear()
         self.gre.clear()
+        self.hacienda.reset()
 
     def fault_counts(self) -> dict[str, int]:
         """How many times each fault has been injected."""
@@ -113,6 +132,11 @@ class SandboxState:
     def release_held(self) -> None:
         """Let every request held by the ``timeout`` fault go (it is then dropped unanswered)."""
         self.faults.release_held()
+        self.hacienda.release_held()
+
+    def close(self) -> None:
+        """Stop the Hacienda emulator's processor and threads (the app is shutting down)."""
+        self.hacienda.close()
 
     @property
     def certificate_pem(self) -> bytes:
@@ -227,6 +251,10 @@ async def _health(request: Request) -> Response:
             "mode": state.config.mode,
             "documents": state.document_count,
             "faults": state.fault_counts(),
+            "hacienda": {
+                "comprobantes": len(state.hacienda.records()),
+                "faults": state.hacienda.fault_counts(),
+            },
         }
     )
 
@@ -243,7 +271,7 @@ def classify(path: str, method: str) -> CallKind | None:
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
-    """Build a sandbox app with its own, empty registers."""
+    """Build a sandbox app with its own, empty registers (Hacienda's included)."""
     state = SandboxState(config or SandboxConfig())
     bill = _soap_endpoint(lambda s: s.bill_service.handle)
     ose_bill = _soap_endpoint(
@@ -251,7 +279,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     )
     consult = _soap_endpoint(lambda s: s.consult_service.handle)
     retper = _soap_endpoint(lambda s: s.retper_service.handle)
-    routes = [Route(path, bill, methods=["POST"]) for path in SUNAT_BILL_SERVICE_PATHS]
+    routes: list[BaseRoute] = [Route(path, bill, methods=["POST"]) for path in SUNAT_BILL_SERVICE_PATHS]
     routes += [Route(path, ose_bill, methods=["POST"]) for path in OSE_BILL_SERVICE_PATHS]
     routes += [Route(path, retper, methods=["POST"]) for path in RETPER_BILL_SERVICE_PATHS]
     routes.append(Route(CONSULT_SERVICE_PATH, consult, methods=["POST"]))
@@ -266,6 +294,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     routes.append(Route(GRE_STATUS_PATH, _gre_status, methods=["GET"]))
     routes.append(Route(GRE_SEND_PATH, _gre_send, methods=["POST"]))
     routes.append(Route("/health", _health, methods=["GET"]))
+    routes.append(Mount(HACIENDA_PREFIX, app=state.hacienda_app))
     internal_error: dict[CallKind, bytes] = {
         "soap": soap.sunat_fault(SunatException("0100")).body,
         "rest": json.dumps(INTERNAL_ERROR).encode(),
@@ -278,6 +307,12 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         internal_error=internal_error,
         content_types={"soap": soap.CONTENT_TYPE, "rest": _JSON},
     )
-    app = Starlette(routes=routes, middleware=[fault_layer])
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = Starlette(routes=routes, middleware=[fault_layer], lifespan=lifespan)
     app.state.sandbox = state
     return app

@@ -14,8 +14,13 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpse.settings import Settings
+
+if TYPE_CHECKING:
+    # Imported for the annotation only: the Hacienda emulator's package imports this module.
+    from openpse.sandbox.hacienda.config import HaciendaSandboxConfig
 
 MODES = ("beta", "produccion")
 FAULTS = ("timeout", "lost_response", "http500", "empty200", "reset")
@@ -161,7 +166,11 @@ class SandboxConfig:
         counterparts against it (2617, 4285, 4091, 4089, 4090, 4086). None: the padrones
         are not emulated, every issuer is taken for the agent it claims to be.
     faults:
-        Failures injected on purpose; see :class:`FaultConfig`.
+        Failures injected on purpose; see :class:`FaultConfig`. The Hacienda emulator
+        draws the same faults, from its own seeded generator.
+    hacienda:
+        The Hacienda emulator served under ``/hacienda`` (IDP and API de Recepción); None:
+        its defaults, with this sandbox's latency and key directory.
     cert_dir:
         Where the CDR signing key and certificate live (``sandbox-key.pem``,
         ``sandbox-cert.pem``). Missing files are generated and written there. Without a
@@ -184,6 +193,7 @@ class SandboxConfig:
     ose_ruc: str = "20000000036"
     padrones: Mapping[str, Collection[str]] | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
+    hacienda: HaciendaSandboxConfig | None = None
     cert_dir: Path | None = None
     max_request_bytes: int = 16 * 1024 * 1024
     threads: int = 2
@@ -211,13 +221,25 @@ class SandboxConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SandboxConfig:
-        """The emulator as ``OPENPSE_SANDBOX_*`` settings describe it."""
+        """The emulators as ``OPENPSE_SANDBOX_*`` settings describe them."""
+        from openpse.sandbox.hacienda.config import HaciendaSandboxConfig
+
+        cert_dir = settings.sandbox_cert_dir or settings.data_dir / "sandbox"
         return cls(
             mode=settings.sandbox_mode.strip().lower(),
             latency_ms=settings.sandbox_latency_ms,
             faults=FaultConfig.parse(settings.sandbox_faults),
-            cert_dir=settings.sandbox_cert_dir or settings.data_dir / "sandbox",
+            hacienda=HaciendaSandboxConfig(latency_ms=settings.sandbox_latency_ms, cert_dir=cert_dir),
+            cert_dir=cert_dir,
         )
+
+    def hacienda_config(self) -> HaciendaSandboxConfig:
+        """The Hacienda emulator's configuration (its defaults when none was given)."""
+        from openpse.sandbox.hacienda.config import HaciendaSandboxConfig
+
+        if self.hacienda is not None:
+            return self.hacienda
+        return HaciendaSandboxConfig(latency_ms=self.latency_ms, cert_dir=self.cert_dir)
 
     def may_send_for(self, user_ruc: str, emisor_ruc: str) -> bool:
         """Whether the SOL user of ``user_ruc`` may act for ``emisor_ruc``."""

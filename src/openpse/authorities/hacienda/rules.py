@@ -687,6 +687,11 @@ class _Reglas:
                 self.add(CodigoCR.MONTO_EXCEDE_FORMATO, f"El {nombre} excede 13 enteros: {valor}", campo)
 
 
+def reglas_emisor(emisor: Emisor, issues: IssueCollector) -> None:
+    """The checks of a company as the Emisor of a factura (when the company is registered)."""
+    _Reglas(issues).emisor(emisor, FORMATOS["01"], "emisor", propio=True)
+
+
 @dataclass(frozen=True)
 class Revision:
     """The computed amounts of a valid request and Hacienda-style observations."""
