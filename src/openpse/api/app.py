@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from openpse import __version__
+from openpse import __version__, gateway, observability, portal
 from openpse.api import errors
+from openpse.api.deps import bind_route_context
 from openpse.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from openpse.api.routes import comprobantes, empresas, firma, health, token
+from openpse.api.ratelimit import RateLimiter
+from openpse.api.routes import auditoria, comprobantes, empresas, firma, hacienda, health, token
 from openpse.authorities.sunat.models import ComprobanteIn
 from openpse.documents.service import sweep
 from openpse.jobs.queue import JobQueue
@@ -46,13 +48,26 @@ def create_app(runtime: Runtime, start_workers: int = 0) -> FastAPI:
             if start_workers and isinstance(queue, JobQueue):
                 queue.stop_consumer()
 
-    app = FastAPI(title="OpenPSE", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="OpenPSE",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(bind_route_context)],
+    )
     app.state.runtime = runtime
+    settings = runtime.settings
+    app.state.rate_limiter = RateLimiter(settings.api_rate_limit, settings.api_rate_limit_burst)
+    app.state.migration_heads = health.code_heads(runtime)
+    app.state.metrics_registry = observability.metrics_registry(runtime)
+    observability.instrument_runtime(runtime)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for module in (token, empresas, comprobantes, firma, health):
+    for module in (token, empresas, comprobantes, firma, hacienda, health, auditoria):
         app.include_router(module.router)
+    app.include_router(portal.router)
+    app.include_router(gateway.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -63,6 +78,7 @@ def create_app(runtime: Runtime, start_workers: int = 0) -> FastAPI:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(model_schema.pop("$defs", {}))
             components["ComprobanteIn"] = model_schema
+            errors.document_errors(schema, frozenset({"/v1/oauth2/token", "/v1/oauth2/revoke"}))
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -1,0 +1,201 @@
+"""Read queries of the portal, always scoped to one company (the signed-in user's).
+
+The listing applies the same filters as ``GET /v1/comprobantes`` (tipo, serie, estado,
+fecha de emisión desde/hasta) in the same order (newest first); the chart counts the
+same selection per issue date and state in one grouped query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Select, func, select
+
+from openpse.documents.states import Estado
+from openpse.runtime import Runtime
+from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, Usuario
+
+
+@dataclass(frozen=True)
+class Filtros:
+    """The listing filters, already validated."""
+
+    tipo: str | None = None
+    serie: str | None = None
+    estado: Estado | None = None
+    desde: dt.date | None = None
+    hasta: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Pagina:
+    rows: list[Comprobante]
+    total: int
+    pagina: int
+    tamano: int
+
+    @property
+    def paginas(self) -> int:
+        return max(1, -(-self.total // self.tamano))
+
+
+def _filtered(empresa_id: int, filtros: Filtros) -> Select[Comprobante]:
+    query = select(Comprobante).where(Comprobante.empresa_id == empresa_id)
+    if filtros.tipo:
+        query = query.where(Comprobante.tipo == filtros.tipo)
+    if filtros.serie:
+        query = query.where(Comprobante.serie == filtros.serie)
+    if filtros.estado:
+        query = query.where(Comprobante.estado == filtros.estado.value)
+    if filtros.desde:
+        query = query.where(Comprobante.fecha_emision >= filtros.desde)
+    if filtros.hasta:
+        query = query.where(Comprobante.fecha_emision <= filtros.hasta)
+    return query
+
+
+def list_documents(runtime: Runtime, empresa_id: int, filtros: Filtros, pagina: int, tamano: int) -> Pagina:
+    query = _filtered(empresa_id, filtros)
+    with runtime.db.read() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(
+            query.order_by(Comprobante.creado.desc(), Comprobante.id.desc())
+            .offset((pagina - 1) * tamano)
+            .limit(tamano)
+        ).all()
+    return Pagina(list(rows), total, pagina, tamano)
+
+
+def daily_counts(
+    runtime: Runtime, empresa_id: int, filtros: Filtros, desde: dt.date, hasta: dt.date
+) -> dict[dt.date, dict[str, int]]:
+    """Documents per issue date and state, for the dates ``desde``..``hasta``."""
+    narrowed = Filtros(filtros.tipo, filtros.serie, filtros.estado, desde, hasta)
+    inner = _filtered(empresa_id, narrowed).subquery()
+    query = select(inner.c.fecha_emision, inner.c.estado, func.count()).group_by(
+        inner.c.fecha_emision, inner.c.estado
+    )
+    counts: dict[dt.date, dict[str, int]] = {}
+    with runtime.db.read() as session:
+        for fecha, estado, count in session.execute(query):
+            counts.setdefault(fecha, {})[estado] = int(count)
+    return counts
+
+
+def series_of(runtime: Runtime, empresa_id: int) -> list[tuple[str, str]]:
+    """``(tipo, serie)`` pairs the company has used (the series counters; small table)."""
+    with runtime.db.read() as session:
+        rows = session.execute(
+            select(Serie.tipo, Serie.serie)
+            .where(Serie.empresa_id == empresa_id)
+            .order_by(Serie.serie, Serie.tipo)
+        ).all()
+    return [(tipo, serie) for tipo, serie in rows]
+
+
+def events_of(runtime: Runtime, doc_id: str) -> list[Evento]:
+    with runtime.db.read() as session:
+        return list(
+            session.scalars(select(Evento).where(Evento.comprobante_id == doc_id).order_by(Evento.id)).all()
+        )
+
+
+def summary_lines(runtime: Runtime, summary_id: str) -> list[ResumenLinea]:
+    """The documents a summary (RA, RC, RR) carries; empty for any other document."""
+    with runtime.db.read() as session:
+        return list(
+            session.scalars(
+                select(ResumenLinea)
+                .where(ResumenLinea.resumen_id == summary_id)
+                .order_by(ResumenLinea.comprobante_id)
+            ).all()
+        )
+
+
+def line_of(runtime: Runtime, summary_id: str, doc_id: str) -> ResumenLinea | None:
+    """How a summary carries a document: catálogo 19 condition 3 annuls it, 1 and 2
+    inform it (boletas sent by daily summary)."""
+    with runtime.db.read() as session:
+        return session.get(ResumenLinea, (summary_id, doc_id))
+
+
+def user_with_company(runtime: Runtime, username: str) -> tuple[Usuario, Empresa] | None:
+    with runtime.db.read() as session:
+        row = session.execute(
+            select(Usuario, Empresa)
+            .join(Empresa, Empresa.id == Usuario.empresa_id)
+            .where(Usuario.username == username)
+        ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def user_by_id(runtime: Runtime, usuario_id: int) -> tuple[Usuario, Empresa] | None:
+    with runtime.db.read() as session:
+        row = session.execute(
+            select(Usuario, Empresa)
+            .join(Empresa, Empresa.id == Usuario.empresa_id)
+            .where(Usuario.id == usuario_id)
+        ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+CONSULTABLE_TYPES = ("01", "03", "07", "08")
+"""What a customer can look up: the sale documents with a printed representation
+(SUNAT's own "Consulta de validez del CPE" covers these for an adquiriente)."""
+
+
+@dataclass(frozen=True)
+class Consulta:
+    """What the customer typed, already well-formed."""
+
+    ruc: str
+    tipo: str
+    serie: str
+    numero: int
+    fecha: dt.date
+    total: Decimal
+
+
+def find_for_customer(runtime: Runtime, consulta: Consulta) -> tuple[Comprobante, Empresa] | None:
+    """The document only if every datum matches; None otherwise, whatever did not match.
+
+    A document that was only signed (``enviar: false``) has not been issued to anyone
+    yet, so it is not found either.
+    """
+    with runtime.db.read() as session:
+        row = session.execute(
+            select(Comprobante, Empresa)
+            .join(Empresa, Empresa.id == Comprobante.empresa_id)
+            .where(
+                Empresa.identificacion == consulta.ruc,
+                Empresa.pais == "PE",
+                Empresa.activo,
+                Comprobante.tipo == consulta.tipo,
+                Comprobante.serie == consulta.serie,
+                Comprobante.numero == consulta.numero,
+            )
+        ).first()
+    if row is None:
+        return None
+    doc, empresa = row
+    try:
+        total_matches = Decimal(doc.total) == consulta.total
+    except InvalidOperation:
+        total_matches = False
+    signed_only = doc.estado == Estado.REGISTRADO.value and not doc.enviar
+    if doc.fecha_emision != consulta.fecha or not total_matches or signed_only:
+        return None
+    return doc, empresa
+
+
+def document_for_customer(runtime: Runtime, doc_id: str) -> tuple[Comprobante, Empresa] | None:
+    """A document the customer was already granted (by a matching consultation)."""
+    with runtime.db.read() as session:
+        row = session.execute(
+            select(Comprobante, Empresa)
+            .join(Empresa, Empresa.id == Comprobante.empresa_id)
+            .where(Comprobante.id == doc_id, Empresa.activo)
+        ).first()
+    return (row[0], row[1]) if row is not None else None
