@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
-import sys
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -34,14 +33,10 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("huey").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    # One JSON object per line (or console text), with request, company and document ids.
+    from openpse.observability import configure_logging
+
+    configure_logging(settings.log_level.upper(), settings.log_format)
 
 
 @app.command()
@@ -50,8 +45,15 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interfaz (OPENPSE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Puerto (OPENPSE_PORT)")] = None,
     workers: Annotated[int | None, typer.Option(help="Hilos de envío (OPENPSE_WORKERS)")] = None,
+    solo_api: Annotated[
+        bool, typer.Option(help="Sin hilos de envío: la cola la procesan los `openpse worker`")
+    ] = False,
+    procesos: Annotated[
+        int, typer.Option(min=1, max=64, help="Procesos del API en el mismo puerto (PostgreSQL recomendado)")
+    ] = 1,
+    reutilizar_puerto: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
-    """API, cola y trabajadores en un proceso (SQLite por defecto)."""
+    """API, cola y trabajadores en un proceso (SQLite por defecto); con --solo-api, una réplica del API."""
     import uvicorn
 
     from openpse import demo as demo_mod
@@ -68,16 +70,64 @@ def serve(
         runtime = Runtime.create(settings, create_master_key=demo)
         runtime.db.migrate()
         if demo:
-            demo_mod.seed(runtime)
+            demo_mod.seed(runtime, costa_rica=True)
+            console.print(demo_mod.banner(settings, costa_rica=True), highlight=False)
+        if procesos > 1:
+            # Stateless replicas on one port (SO_REUSEPORT: the kernel spreads connections);
+            # this process only prepares the data, supervises them and passes signals on.
+            runtime.close()
+            from openpse.jobs.worker import supervise
+
+            command = ["serve", "--reutilizar-puerto", "--host", settings.host, "--port", str(settings.port)]
+            command += ["--solo-api"] if solo_api else ["--workers", str(settings.workers)]
+            raise typer.Exit(supervise(command, procesos))
         JobQueue(runtime)
-        api = create_app(runtime, start_workers=settings.workers)
-        if demo:
-            console.print(demo_mod.banner(settings), highlight=False)
-        uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        api = create_app(runtime, start_workers=0 if solo_api else settings.workers)
+        config = uvicorn.Config(
+            api, host=settings.host, port=settings.port, log_level="warning", access_log=False
+        )
+        if reutilizar_puerto:
+            uvicorn.Server(config).run(sockets=[_shared_socket(settings.host, settings.port)])
+        else:
+            uvicorn.Server(config).run()
     finally:
         if sandbox is not None:
             sandbox.terminate()
             sandbox.wait(timeout=10)
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    """A listening socket other processes may bind too (each replica accepts its share)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+@app.command()
+def worker(
+    hilos: Annotated[int | None, typer.Option(help="Hilos de envío por proceso (OPENPSE_WORKERS)")] = None,
+    procesos: Annotated[int, typer.Option(min=1, max=64, help="Procesos trabajadores")] = 1,
+) -> None:
+    """Procesa la cola fuera del API: envíos, consultas, reintentos y el barrido periódico.
+
+    Con OPENPSE_QUEUE_URL=redis://… y OPENPSE_DATABASE_URL=postgresql://… puede correr en
+    varias máquinas a la vez; todas comparten la base de datos, la cola y los límites."""
+    from openpse.core.secretbox import SecretBoxError
+    from openpse.jobs import worker as worker_mod
+
+    settings = _settings(workers=hilos)
+    _logging(settings)
+    if procesos > 1:
+        command = ["worker", "--hilos", str(settings.workers), "--procesos", "1"]
+        raise typer.Exit(worker_mod.supervise(command, procesos))
+    try:
+        worker_mod.run_consumer(settings, settings.workers)
+    except SecretBoxError as exc:
+        err.print(f"[red]No se puede iniciar el trabajador:[/red] {exc}")
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -102,7 +152,7 @@ def migrar() -> None:
     settings = _settings()
     db = Database(settings.resolved_database_url)
     db.migrate()
-    console.print(f"Base de datos al día: {settings.resolved_database_url.split('@')[-1]}")
+    console.print(f"Base de datos al día: {db.display_url}")
 
 
 @app.command("clave-maestra")
@@ -111,6 +161,106 @@ def clave_maestra() -> None:
     from openpse.core.secretbox import SecretBox
 
     console.print(SecretBox.generate_key(), highlight=False)
+
+
+# -- master key rotation (issue 6: secrets at rest) -------------------------------------------
+
+
+@app.command("rotar-clave-maestra")
+def rotar_clave_maestra() -> None:
+    """Vuelve a cifrar todos los secretos guardados con una clave maestra nueva.
+
+    Con OPENPSE_MASTER_KEY: ponga primero la clave nueva delante de la actual
+    (OPENPSE_MASTER_KEY=<nueva>,<actual>) en todos los procesos, ejecute este comando y
+    luego deje solo la nueva. Con el archivo master.key del directorio de datos: el comando
+    genera la clave nueva y reescribe el archivo; reinicie los procesos después.
+    """
+    import os
+
+    from sqlalchemy import select, update
+
+    from openpse.api.audit import Actor, record
+    from openpse.core.secretbox import SecretBox, SecretBoxError
+    from openpse.runtime import master_key_file
+    from openpse.storage.db import Database
+    from openpse.storage.tables import Base
+
+    settings = _settings()
+    path = None
+    if settings.master_key is not None:
+        keys = [k.strip() for k in settings.master_key.get_secret_value().split(",") if k.strip()]
+        if len(keys) < 2:
+            err.print(
+                "Ponga la clave nueva delante de la actual: OPENPSE_MASTER_KEY=<nueva>,<actual> "
+                "(genere la nueva con `openpse clave-maestra`)"
+            )
+            raise typer.Exit(2)
+    else:
+        path = master_key_file(settings)
+        if not path.exists():
+            err.print(f"No hay clave maestra: ni OPENPSE_MASTER_KEY ni {path}")
+            raise typer.Exit(2)
+        keys = [SecretBox.generate_key(), *(k for k in path.read_text("ascii").strip().split(",") if k)]
+
+        def write_keys(text: str) -> None:
+            # Written beside and renamed: a crash never leaves a half-written key file.
+            assert path is not None
+            tmp = path.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            tmp.touch(mode=0o600)
+            tmp.write_text(text + "\n", encoding="ascii")
+            os.replace(tmp, path)
+
+        # Both keys first: whatever happens next, every secret opens with this file.
+        write_keys(",".join(keys))
+    try:
+        box, new_only = SecretBox(",".join(keys)), SecretBox(keys[0])
+    except SecretBoxError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    counts: dict[str, int] = {}
+    try:
+        with db.session() as session:
+            # Every column named *_enc holds a Fernet token: new encrypted columns are rotated too.
+            for table in Base.metadata.sorted_tables:
+                columns = [c for c in table.columns if c.name.endswith("_enc")]
+                if not columns:
+                    continue
+                keys_of_table = list(table.primary_key.columns)
+                for row in session.execute(select(*keys_of_table, *columns)).all():
+                    values = row._mapping
+                    changed = {
+                        c.name: box.encrypt(box.decrypt(values[c.name]))
+                        for c in columns
+                        if values[c.name] is not None
+                    }
+                    for name, token in changed.items():
+                        new_only.decrypt(token)
+                        counts[f"{table.name}.{name}"] = counts.get(f"{table.name}.{name}", 0) + 1
+                    if changed:
+                        session.execute(
+                            update(table)
+                            .where(*(k == values[k.name] for k in keys_of_table))
+                            .values(**changed)
+                        )
+            record(session, Actor.cli(), "clave_maestra.rotada", "secretos", None, {"columnas": counts})
+    except SecretBoxError as exc:
+        err.print(f"[red]No se rotó nada:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    if path is not None:
+        write_keys(keys[0])
+    total = sum(counts.values())
+    console.print(
+        f"{total} secretos cifrados de nuevo con la clave nueva ({', '.join(sorted(counts)) or 'ninguno'})."
+    )
+    if path is None:
+        console.print("Ahora deje solo la primera clave en OPENPSE_MASTER_KEY y reinicie los procesos.")
+    else:
+        console.print(f"{path} tiene ahora solo la clave nueva; reinicie los procesos.")
 
 
 @app.command()

@@ -6,6 +6,7 @@ the benchmarks); the API, the jobs and the CLI take it instead of reaching for g
 
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +16,15 @@ import httpx2
 
 from openpse import __version__
 from openpse.authorities.base import Authority
+from openpse.authorities.hacienda.authority import desde_configuracion
 from openpse.authorities.sunat.authority import SunatAuthority
+from openpse.authorities.sunat.guias.authority import GuiaAuthority
 from openpse.authorities.sunat.retper import RetPerAuthority, SunatRouter
+from openpse.core.errors import Code, Issue, Unavailable
 from openpse.core.secretbox import SecretBox, SecretBoxError
 from openpse.documents.notify import Notifier
+from openpse.jobs.limits import RateLimiter, parse_rate_limits
+from openpse.observability import InstrumentedTransport
 from openpse.settings import Settings
 from openpse.signing.certificates import KeyCache
 from openpse.storage.blobs import BlobStore
@@ -47,10 +53,52 @@ def secret_box(settings: Settings, create: bool) -> SecretBox:
     )
 
 
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+class StorageFull(Unavailable):
+    """The blob store cannot write (disk full, quota, read-only): a 503, retried by the client."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(
+            Issue(
+                Code.NO_DISPONIBLE,
+                f"El almacenamiento no admite escrituras en este momento; reintente ({exc.strerror})",
+            )
+        )
+
+
+class GuardedBlobStore(BlobStore):
+    """The blob store, with "no space left" turned into :class:`StorageFull`.
+
+    A full disk is a moment, not a bug of the request: the API answers 503 and the same
+    request succeeds once space is back (blob keys are content digests, so a retry
+    overwrites nothing)."""
+
+    def put(self, prefix: str, name: str, data: bytes) -> str:
+        try:
+            return super().put(prefix, name, data)
+        except OSError as exc:
+            if exc.errno in _NO_SPACE:
+                raise StorageFull(exc) from exc
+            raise
+
+    def cache(self, key: str, data: bytes) -> None:
+        try:
+            super().cache(key, data)
+        except OSError as exc:
+            if exc.errno in _NO_SPACE:
+                raise StorageFull(exc) from exc
+            raise
+
+
 class Enqueuer(Protocol):
     """What the documents service needs from the job queue."""
 
     def advance(self, doc_id: str, delay: float = 0.0) -> None: ...
+
+    def notify(self) -> None:
+        """Wake the sender of the notifications outbox (webhooks, e-mails)."""
 
 
 @dataclass
@@ -65,6 +113,8 @@ class Runtime:
     authorities: dict[str, Authority] = field(default_factory=dict)
     queue: Enqueuer | None = None
     """The job queue, once started (``openpse.jobs.queue.JobQueue``)."""
+    limiter: RateLimiter | None = None
+    """Global rate limits per remote endpoint (``OPENPSE_RATE_LIMITS``), a hook of ``http``."""
 
     @classmethod
     def create(
@@ -72,23 +122,38 @@ class Runtime:
     ) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         box = secret_box(settings, create_master_key)
+        limits = httpx2.Limits(
+            max_connections=max(64, settings.workers * 2),
+            max_keepalive_connections=max(32, settings.workers),
+        )
         client = http or httpx2.Client(
             timeout=httpx2.Timeout(settings.http_timeout, connect=settings.http_connect_timeout),
-            limits=httpx2.Limits(
-                max_connections=max(64, settings.workers * 2),
-                max_keepalive_connections=max(32, settings.workers),
-            ),
+            # Outbound TLS is verified; calls that end without an answer are counted.
+            transport=InstrumentedTransport(httpx2.HTTPTransport(verify=True, limits=limits)),
             headers={"User-Agent": f"OpenPSE/{__version__}"},
-            verify=True,
         )
         db = Database(settings.resolved_database_url)
         runtime = cls(
-            settings=settings, db=db, blobs=BlobStore(settings.data_dir / "blobs"), box=box, http=client
+            settings=settings,
+            db=db,
+            blobs=GuardedBlobStore(settings.data_dir / "blobs"),
+            box=box,
+            http=client,
         )
+        rules = parse_rate_limits(settings.rate_limits)
+        if rules:
+            # Every remote call, of every authority, waits for its endpoint's slot first.
+            runtime.limiter = RateLimiter(db, rules, settings.rate_limit_max_wait_s)
+            hooks = client.event_hooks
+            client.event_hooks = {
+                "request": [*hooks["request"], runtime.limiter],
+                "response": hooks["response"],
+            }
         sandbox = settings.resolved_sandbox_url
         runtime.authorities["PE"] = SunatRouter(
-            SunatAuthority(client, sandbox), RetPerAuthority(client, sandbox)
+            SunatAuthority(client, sandbox), RetPerAuthority(client, sandbox), GuiaAuthority(client, sandbox)
         )
+        runtime.authorities["CR"] = desde_configuracion(settings, client, db, runtime.blobs)
         return runtime
 
     def authority(self, pais: str) -> Authority:
