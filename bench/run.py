@@ -7,7 +7,9 @@
 (b) End to end: ``POST /v1/comprobantes`` until ``aceptado``, per second, against
     ``openpse serve --demo`` and its sandbox running as real processes on loopback.
 
-Results are printed and written between the markers of ``bench/README.md``.
+Results are printed and written between the markers of ``bench/README.md``. The
+scale-out figures (PostgreSQL, Redis, ``openpse worker``, stored volume) come from
+``bench/scale.py``, which writes its own markers there.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +35,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from openpse.authorities.base import EmpresaContext
-from openpse.authorities.sunat.authority import SunatAuthority
+from openpse.authorities.sunat import rules
+from openpse.authorities.sunat.authority import SunatAuthority, _line_input
+from openpse.authorities.sunat.totals import compute_document, compute_line
+from openpse.core.errors import IssueCollector
 from openpse.core.timeutil import now_lima
 from openpse.signing.certificates import Certificate, generate_test_certificate, to_pkcs12
+from render_bench import measure_render_on_one_core, render_rows
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -100,6 +107,28 @@ def measure_build_sign(cert: Certificate, seconds: float) -> dict[str, float]:
     payload = factura(10)
     today = now_lima().date()
     model = authority.parse(payload).model
+    large = factura(100)
+    large_model = authority.parse(large).model
+
+    def build_sign_100(i: int) -> None:
+        # Issue 3: a 100-line factura, JSON validation included (build + validate + sign).
+        authority.prepare(authority.parse(large), i + 1, empresa, today)
+
+    def rules_only(_i: int) -> None:
+        # The rule engine alone on the 100-line factura: every check, totals, no XML.
+        issues = IssueCollector()
+        fecha = today
+        rules.check_document(large_model, fecha, today, issues)
+        rules.check_cliente(large_model, issues)
+        rules.check_items(large_model, issues)
+        rules.check_pagos(large_model, empresa.identificacion, issues)
+        rate_igv = Decimal("0.18")
+        lines = [compute_line(_line_input(item), rate_igv, fecha) for item in large_model.items]
+        totals = compute_document(lines, rate_igv)
+        rules.check_line_values(lines, issues)
+        rules.check_pagos_totales(large_model, totals, None, issues)
+        rules.check_forma_pago(large_model, fecha, totals.total, issues)
+        assert not issues.issues
 
     def build_sign(i: int) -> None:
         # From a validated request, like the peer from its dataclasses: SUNAT's rules,
@@ -118,13 +147,75 @@ def measure_build_sign(cert: Certificate, seconds: float) -> dict[str, float]:
 
     ours, _ = rate(build_sign, seconds)
     full, _ = rate(api_path, seconds)
+    hundred, _ = rate(build_sign_100, seconds)
+    rules_rate, _ = rate(rules_only, seconds)
     limit, _ = rate(rsa, seconds)
     return {
         "build_sign_per_s": ours,
         "prepare_per_s": full,
+        "build_sign_100_per_s": hundred,
+        "rules_100_per_s": rules_rate,
         "rsa_per_s": limit,
         "xml_bytes": float(len(probe.xml)),
     }
+
+
+def factura_cr(lines: int) -> dict[str, Any]:
+    """A 10-line Costa Rican factura (v4.4): goods and services at 13 % IVA, one cash payment."""
+    return {
+        "tipo": "01",
+        "receptor": {
+            "nombre": "CLIENTE DE PRUEBA S.A.",
+            "identificacion": {"tipo": "02", "numero": "3101999999"},
+        },
+        "medios_pago": [{"tipo": "01"}],
+        "items": [
+            {
+                "cabys": "8314100000000" if i % 2 else "2211100000000",
+                "cantidad": str(i),
+                "unidad": "Sp" if i % 2 else "Unid",
+                "descripcion": f"Producto {i}",
+                "precio_unitario": "1180.50",
+                "impuestos": [{"codigo": "01", "codigo_tarifa_iva": "08"}],
+            }
+            for i in range(1, lines + 1)
+        ],
+    }
+
+
+def measure_build_sign_cr(seconds: float) -> dict[str, float]:
+    """(a) for Costa Rica: rules, totals, clave, v4.4 XML and XAdES-EPES of a 10-line factura."""
+    from openpse.authorities.hacienda.authority import HaciendaAuthority
+    from openpse.authorities.hacienda.perfil import generar_certificado_prueba
+
+    cert = generar_certificado_prueba("3101123456", "EMPRESA DEMO COSTA RICA S.A.")
+    authority = HaciendaAuthority(httpx2.Client(), "http://127.0.0.1:9")
+    empresa = EmpresaContext(
+        id=2,
+        pais="CR",
+        identificacion="3101123456",
+        razon_social="EMPRESA DEMO COSTA RICA S.A.",
+        nombre_comercial=None,
+        direccion={
+            "provincia": "1",
+            "canton": "01",
+            "distrito": "01",
+            "otras_senas": "Avenida 7, calles 3 y 5",
+            "correo": "facturas@demo-cr.example",
+            "codigo_actividad": "721001",
+        },
+        destino="hacienda",
+        ambiente="sandbox",
+        ose_url=None,
+        usuario=None,
+        clave=None,
+        firma_algoritmo="sha256",
+        certificate=cert,
+    )
+    model = authority.parse(factura_cr(10)).model
+    probe = authority.build_signed(model, 1, empresa)
+    ours, _ = rate(lambda i: authority.build_signed(model, i + 1, empresa), seconds)
+    return {"cr_build_sign_per_s": ours, "cr_xml_bytes": float(len(probe.xml))}
 
 
 def measure_peer(pfx: Path, password: str, seconds: float) -> dict[str, Any]:
@@ -192,6 +283,8 @@ def measure_end_to_end(total: int, concurrency: int, latency_ms: int) -> dict[st
             "OPENPSE_SANDBOX_PORT": str(sandbox_port),
             "OPENPSE_SANDBOX_LATENCY_MS": str(latency_ms),
             "OPENPSE_LOG_LEVEL": "WARNING",
+            # One load generator is one API client: the per-client limit would measure itself.
+            "OPENPSE_API_RATE_LIMIT": "0",
             "OPENPSE_WORKERS": os.environ.get("OPENPSE_WORKERS_OVERRIDE", str(concurrency)),
         }
         server = subprocess.Popen(
@@ -254,10 +347,22 @@ def render(results: dict[str, Any]) -> str:
         f"| (a) ruta completa del API por documento: + validación JSON + zip, 1 núcleo | "
         f"{a['prepare_per_s']:,.0f}/s | RSA-2048, {a['rsa_per_s']:,.0f}/s | "
         f"{a['prepare_per_s'] / a['rsa_per_s']:.0%} del límite |",
+        f"| (a) factura de 100 líneas: validación JSON, reglas, totales, UBL, XMLDSig, zip, 1 núcleo | "
+        f"{a['build_sign_100_per_s']:,.0f}/s | RSA-2048, {a['rsa_per_s']:,.0f}/s | "
+        f"{a['build_sign_100_per_s'] / a['rsa_per_s']:.0%} del límite |",
+        f"| (a) solo el motor de reglas y totales, factura de 100 líneas, 1 núcleo | "
+        f"{a['rules_100_per_s']:,.0f}/s ({1e6 / a['rules_100_per_s']:,.0f} µs por factura) | "
+        f"firma de la misma factura: {1e6 / a['build_sign_100_per_s']:,.0f} µs | "
+        f"{a['build_sign_100_per_s'] / a['rules_100_per_s']:.0%} del costo total |",
+        f"| (a) Costa Rica: construir + firmar una factura v4.4 de 10 líneas (reglas, totales, clave, "
+        f"XML, XAdES-EPES), 1 núcleo | {a['cr_build_sign_per_s']:,.0f}/s | "
+        f"RSA-2048, {a['rsa_per_s']:,.0f}/s | "
+        f"**{a['cr_build_sign_per_s'] / a['rsa_per_s']:.0%}** del límite |",
         f"| (a) construir + firmar con sunat-py 0.5.0 (PyPI) | {peer['ops_per_s']:,.1f}/s | "
         "OpenPSE, misma corrida | "
         f"**{a['build_sign_per_s'] / peer['ops_per_s']:,.0f}×** más rápido (meta ≥ 20×) |",
     ]
+    rows.extend(render_rows(results["render"]))
     for run in results["end_to_end"]:
         rows.append(
             f"| (b) API `POST` → `aceptado` ({run['documents']} facturas, {run['concurrency']} clientes, "
@@ -295,10 +400,13 @@ def main() -> None:
         # below keeps both cores.
         pin_to_one_core()
         (HERE / ".out").mkdir(exist_ok=True)
-        (HERE / ".out" / "build_sign.json").write_text(json.dumps(measure_build_sign(cert, args.seconds)))
+        measured = measure_build_sign(cert, args.seconds) | measure_build_sign_cr(args.seconds)
+        (HERE / ".out" / "build_sign.json").write_text(json.dumps(measured))
         os._exit(0)
     os.waitpid(pid, 0)
     results["build_sign"] = json.loads((HERE / ".out" / "build_sign.json").read_text())
+    print("(c) representación impresa …", flush=True)
+    results["render"] = measure_render_on_one_core(args.seconds, cert)
     results["end_to_end"] = []
     for latency in (0, 20):
         print(f"(b) extremo a extremo, sandbox con {latency} ms …", flush=True)

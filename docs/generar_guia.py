@@ -348,6 +348,12 @@ def _sections(api: TestClient, capture: Capture) -> str:
     parts.append(NOTE_TEXT)
     note = api.post("/v1/comprobantes", params={"espera": 10}, json=NOTA, headers=auth)
     parts.append(_http(None, note, _json(NOTA)))
+    parts.append(VOID_TEXT)
+    motivo = {"motivo": "Error en el nombre del cliente"}
+    voided = api.post(
+        f"/v1/comprobantes/{boleta.json()['id']}/anulacion", params={"espera": 20}, json=motivo, headers=auth
+    )
+    parts.append(_http(None, voided, _json(motivo)))
 
     # 4. Consulta
     parts.append(STATUS_TEXT)
@@ -519,6 +525,17 @@ Una nota (`"07"` crédito, `"08"` débito) lleva el comprobante que modifica
 (`documento_afectado`) y el motivo (catálogo 09 para crédito, 10 para débito). La serie
 empieza como la del comprobante afectado (`F…` para facturas, `B…` para boletas). Una nota
 de crédito por anulación de la factura anterior:
+
+"""
+
+VOID_TEXT = """### Anulación
+
+`POST /v1/comprobantes/{id}/anulacion` anula un comprobante aceptado con el mecanismo de
+SUNAT: comunicación de baja (RA) para facturas y sus notas, línea de estado 3 en un resumen
+diario (RC) para boletas y sus notas, hasta 7 días después de la emisión (2957). El
+comprobante queda `anulacion_pendiente` mientras SUNAT procesa el ticket, y `anulado` al
+aceptarse; el documento que lo anula va en `anulacion`, con su XML y su CDR. La boleta
+anterior:
 
 """
 
