@@ -9,6 +9,7 @@ OpenPSE cruzó con el sandbox. Uso: ``make docs`` o ``python docs/generar_guia.p
 from __future__ import annotations
 
 import base64
+import io
 import json
 import socket
 import sys
@@ -166,6 +167,19 @@ def _http(
         content = _json(response.json())
     text += _block("http", "\n".join(answer) + "\n\n" + content)
     return text
+
+
+def _logo_png() -> bytes:
+    """A small two-colour logo for the example (Pillow draws it, so the guide needs no file)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (240, 80), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 79, 79), fill=(180, 30, 40, 255))
+    draw.rectangle((90, 25, 239, 55), fill=(40, 40, 40, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def generate(out: Path) -> None:
@@ -374,6 +388,11 @@ def _sections(api: TestClient, capture: Capture) -> str:
         )
     )
     parts.append(PDF_TEXT)
+    logo_png = _logo_png()
+    logo_b64 = base64.b64encode(logo_png).decode()
+    logo = api.put(f"/v1/empresas/{demo.DEMO_RUC}/logo", json={"imagen": logo_b64}, headers=auth)
+    parts.append(_http(None, logo, _json({"imagen": _clip(logo_b64, 40)})))
+    parts.append(LOGO_AFTER_TEXT)
     pdf = api.get(f"/v1/comprobantes/{doc_id}/pdf", headers=auth)
     ticket = api.get(
         f"/v1/comprobantes/{boleta.json()['id']}/pdf", params={"formato": "ticket"}, headers=auth
@@ -543,7 +562,15 @@ PDF_TEXT = """### Representación impresa
 
 `GET /v1/comprobantes/{id}/pdf` devuelve la representación impresa en A4 (por defecto) o
 en rollo de 80 mm (`formato=ticket`), con el código QR y el valor resumen que exige SUNAT.
-Se genera desde el XML firmado y, si ya llegó, muestra la respuesta del CDR:
+Se genera desde el XML firmado y, si ya llegó, muestra la respuesta del CDR, el enlace de
+consulta (`/consulta` de la instalación) y el logo de la empresa, que se carga una vez con
+`PUT /v1/empresas/{ruc}/logo` (PNG o JPEG en Base64; se guarda como JPEG de hasta 800 px
+sobre fondo blanco; `GET` lo devuelve y `DELETE` lo quita):
+
+"""
+
+LOGO_AFTER_TEXT = """Cada PDF se genera la primera vez que se pide y se guarda; si cambia el logo o llega el
+CDR, la siguiente descarga se genera de nuevo. El PDF de la factura y el ticket de la boleta:
 
 """
 

@@ -56,6 +56,12 @@ def second_company(client: TestClient, admin: dict[str, str], ruc: str = ATTACKE
     return new.json()["client_id"], new.json()["client_secret"]
 
 
+VICTIM_LOGO = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+"""A 1×1 PNG."""
+
+
 def build_world(client: TestClient) -> World:
     admin = token_for(client, demo.DEMO_ADMIN)
     victim = token_for(client)
@@ -76,6 +82,9 @@ def build_world(client: TestClient) -> World:
         "/v1/comprobantes", json=factura(numero=2), headers=victim, params={"enviar": "false"}
     )
     assert signed.status_code == 202, signed.text
+    # The victim has a logo, so reading, replacing or removing it would show.
+    logo = client.put(f"/v1/empresas/{demo.DEMO_RUC}/logo", headers=victim, json={"imagen": VICTIM_LOGO})
+    assert logo.status_code == 200, logo.text
     client_id, secret = second_company(client, admin)
     return World(
         victim_ruc=demo.DEMO_RUC,

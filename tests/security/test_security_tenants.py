@@ -41,6 +41,16 @@ class Attempt:
     """api: bearer calls; portal: the attacker's portal session; anonimo: no credentials at all."""
 
 
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (3, 2), (0, 90, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
 def _a(
     method: str, url: str, expect: int | set[int], headers: dict[str, str] | None = None, **kw: Any
 ) -> Attempt:
@@ -243,12 +253,18 @@ def _hacienda_callback(ctx: Ctx) -> list[Attempt]:
     ]
 
 
+_TINY_PNG = base64.b64encode(_tiny_png()).decode()
+"""A valid PNG, other than the victim's: the attacker's logo would be stored if the route let it through."""
+
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/ol-ti-itcpe/billService"): _gateway,
     ("PUT", "/v1/empresas/{ruc}/notificaciones"): _ruc_routes(
         "/notificaciones", "PUT", json={"webhook_url": "https://atacante.example/hook"}
     ),
     ("POST", "/v1/empresas/{ruc}/notificaciones/secreto"): _ruc_routes("/notificaciones/secreto", "POST"),
+    ("PUT", "/v1/empresas/{ruc}/logo"): _ruc_routes("/logo", "PUT", json={"imagen": _TINY_PNG}),
+    ("GET", "/v1/empresas/{ruc}/logo"): _ruc_routes("/logo", "GET"),
+    ("DELETE", "/v1/empresas/{ruc}/logo"): _ruc_routes("/logo", "DELETE"),
     ("GET", "/v1/comprobantes/{doc_id}/notificaciones"): _doc_routes("/notificaciones"),
     # Hacienda's callback authenticates by its token: a guessed one changes nothing.
     ("POST", "/v1/hacienda/callback/{token}"): _hacienda_callback,
@@ -369,7 +385,9 @@ def _victim_snapshot(client: TestClient, world: World) -> dict[str, Any]:
         d: client.get(f"/v1/comprobantes/{d}", headers=world.victim).json()["estado"]
         for d in (world.accepted_id, world.signed_only_id)
     }
-    return {"empresa": company.json(), "clientes": clients, "estados": docs}
+    logo = client.get(f"/v1/empresas/{world.victim_ruc}/logo", headers=world.victim)
+    assert logo.status_code == 200, "el logo de la víctima desapareció"
+    return {"empresa": company.json(), "clientes": clients, "estados": docs, "logo": logo.content}
 
 
 @pytest.mark.parametrize("route", sorted(CASES), ids=lambda r: f"{r[0]} {r[1]}")

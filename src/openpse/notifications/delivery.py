@@ -105,7 +105,7 @@ def _send_webhook(runtime: Runtime, notification: Notificacion, empresa: Empresa
 
 
 def _send_email(runtime: Runtime, notification: Notificacion, empresa: Empresa, row: Comprobante) -> None:
-    from openpse.render import render_pdf
+    from openpse.documents import impresion
 
     if not empresa.smtp:
         raise mail.SmtpNotConfigured("la empresa ya no tiene configuración SMTP")
@@ -114,7 +114,7 @@ def _send_email(runtime: Runtime, notification: Notificacion, empresa: Empresa, 
     xml = runtime.blobs.get(row.xml_blob)
     cdr = runtime.blobs.get(row.cdr_blob) if row.cdr_blob else None
     adjuntos = [
-        mail.Attachment(f"{row.id}.pdf", render_pdf(xml, cdr=cdr), "application", "pdf"),
+        mail.Attachment(f"{row.id}.pdf", impresion.pdf(runtime, row, "a4", empresa), "application", "pdf"),
         mail.Attachment(row.xml_name, xml, "application", "xml"),
     ]
     if cdr is not None:

@@ -1,8 +1,8 @@
 """The files of a document as downloads: signed XML, the authority's answer (CDR), the PDF.
 
-Names, media types and the PDF cache key are those of ``/v1/comprobantes/{id}/...``, so
-the portal, the consultation and the API hand out the same bytes under the same names
-and share one rendered PDF per document, format and answer.
+Names and media types are those of ``/v1/comprobantes/{id}/...``, and PDFs come from
+``openpse.documents.impresion``, so the portal, the consultation and the API hand out
+the same bytes under the same names and share one rendered PDF.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from enum import StrEnum
 
 from fastapi.responses import Response
 
-from openpse.render import RenderError, render_pdf
+from openpse.documents import impresion
+from openpse.render import RenderError
 from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante
 
@@ -49,18 +50,10 @@ def available(row: Comprobante) -> list[Archivo]:
 
 
 def _pdf(runtime: Runtime, row: Comprobante, formato: str) -> bytes:
-    # Same key as the API: the answer is part of it because the printout shows it.
-    answer = row.cdr_blob.rsplit("/", 1)[-1].split("-", 1)[0] if row.cdr_blob else "sin-cdr"
-    key = f"{row.xml_blob.rsplit('/', 1)[0]}/pdf/{row.id}-{formato}-{answer}.pdf"
-    pdf = runtime.blobs.cached(key)
-    if pdf is None:
-        cdr = runtime.blobs.get(row.cdr_blob) if row.cdr_blob else None
-        try:
-            pdf = render_pdf(runtime.blobs.get(row.xml_blob), formato=formato, cdr=cdr)
-        except RenderError as exc:
-            raise FileMissing(f"No se pudo generar el PDF: {exc}") from exc
-        runtime.blobs.cache(key, pdf)
-    return pdf
+    try:
+        return impresion.pdf(runtime, row, formato)
+    except RenderError as exc:
+        raise FileMissing(f"No se pudo generar el PDF: {exc}") from exc
 
 
 def download(runtime: Runtime, row: Comprobante, archivo: Archivo) -> Response:

@@ -80,6 +80,8 @@ class Empresa(Base):
     """SMTP settings for mailing customers their documents: host, port, usuario, remitente,
     seguridad (starttls, ssl, ninguna); the password lives in smtp_clave_enc."""
     smtp_clave_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_blob: Mapped[str | None] = mapped_column(String(200))
+    """Blob key of the company's logo (PNG or JPEG, drawn on its printed documents)."""
     boletas_por_resumen: Mapped[bool] = mapped_column(Boolean, default=False)
     """Boletas and their notes are informed in the daily summary (RC) instead of one by one."""
     firma_algoritmo: Mapped[str] = mapped_column(String(16), default="sha256")

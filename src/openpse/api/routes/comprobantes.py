@@ -21,9 +21,9 @@ from openpse.api.deps import PrincipalDep, RuntimeDep, company_of
 from openpse.api.errors import error_responses
 from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError, ValidationFailed
 from openpse.core.timeutil import iso
-from openpse.documents import service
+from openpse.documents import impresion, service
 from openpse.documents.states import FINAL, Estado
-from openpse.render import RenderError, render_pdf
+from openpse.render import RenderError
 from openpse.storage.tables import Comprobante, Empresa, Notificacion
 
 router = APIRouter(tags=["comprobantes"])
@@ -228,18 +228,11 @@ def descargar_pdf(
 ) -> Response:
     empresa = company_of(runtime, principal)
     row = service.get_for(runtime, empresa.id, doc_id)
-    # Rendered on first request and cached; the key changes when the CDR arrives, since
-    # the printout shows the authority's answer.
-    answer = row.cdr_blob.rsplit("/", 1)[-1].split("-", 1)[0] if row.cdr_blob else "sin-cdr"
-    key = f"{row.xml_blob.rsplit('/', 1)[0]}/pdf/{row.id}-{formato}-{answer}.pdf"
-    pdf = runtime.blobs.cached(key)
-    if pdf is None:
-        cdr = runtime.blobs.get(row.cdr_blob) if row.cdr_blob else None
-        try:
-            pdf = render_pdf(runtime.blobs.get(row.xml_blob), formato=formato, cdr=cdr)
-        except RenderError as exc:
-            raise ValidationFailed(Issue(Code.NO_SOPORTADO, str(exc))) from exc
-        runtime.blobs.cache(key, pdf)
+    # Rendered on first request and cached (openpse.documents.impresion).
+    try:
+        pdf = impresion.pdf(runtime, row, formato, empresa)
+    except RenderError as exc:
+        raise ValidationFailed(Issue(Code.NO_SOPORTADO, str(exc))) from exc
     name = f"{row.id}.pdf" if formato == "a4" else f"{row.id}-ticket.pdf"
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}

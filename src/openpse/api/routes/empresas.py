@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
@@ -18,7 +19,10 @@ from openpse.api.deps import AdminDep, Principal, PrincipalDep, RuntimeDep
 from openpse.api.errors import error_responses
 from openpse.core.errors import BadRequest, Code, Conflict, Forbidden, Issue, NotFound, ValidationFailed
 from openpse.core.timeutil import iso
+from openpse.documents import impresion
 from openpse.notifications import config as notification_settings
+from openpse.render import RenderError
+from openpse.render.canvas import load_logo
 from openpse.runtime import Runtime
 from openpse.signing.certificates import CertificateError, load_any
 from openpse.storage.tables import ApiCliente, Empresa, Token
@@ -109,12 +113,26 @@ class EmpresaOut(BaseModel):
     )
     firma_algoritmo: str
     certificado: dict[str, str] | None
+    logo: str | None = Field(default=None, description="Enlace al logo de la empresa, si tiene.")
 
 
 class CertificadoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pfx: str = Field(description="Archivo .pfx/.p12 (o PEM con clave y certificado) en Base64.")
     clave: str | None = Field(default=None, description="Contraseña del archivo.")
+
+
+class LogoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    imagen: str = Field(description="Imagen PNG o JPEG en Base64 (la petición entera admite hasta 5 MB).")
+
+
+class LogoOut(BaseModel):
+    enlace: str
+    ancho: int = Field(description="Píxeles guardados (se reduce a 800 px en el lado mayor).")
+    alto: int
+    bytes: int
+    sha256: str
 
 
 class CertificadoOut(BaseModel):
@@ -169,6 +187,7 @@ def _out(empresa: Empresa) -> EmpresaOut:
         webhook_url=empresa.webhook_url,
         firma_algoritmo=empresa.firma_algoritmo,
         certificado=certificate_info(empresa),
+        logo=f"/v1/empresas/{empresa.identificacion}/logo" if empresa.logo_blob else None,
     )
 
 
@@ -468,3 +487,78 @@ def renovar_secreto_webhook(
         secreto = notification_settings.rotate_webhook_secret(empresa, runtime.box)
         record(session, actor, "webhook.secreto_renovado", empresa.identificacion, empresa.id)
         return _notificaciones_out(empresa, secreto)
+
+
+@router.put(
+    "/v1/empresas/{ruc}/logo",
+    response_model=LogoOut,
+    summary="Cargar el logo que llevan los PDF de la empresa",
+    responses=error_responses(400, 401, 404, 413, 422, 429),
+)
+def cargar_logo(
+    ruc: RucPath, body: LogoIn, runtime: RuntimeDep, principal: PrincipalDep, actor: ActorDep
+) -> LogoOut:
+    """Reemplaza el logo. Se guarda normalizado (JPEG sobre fondo blanco, hasta 800 px en
+    el lado mayor), tal como se imprime; los PDF ya generados se vuelven a generar con él."""
+    owned = _owned(runtime, principal, ruc)
+    try:
+        data = base64.b64decode(body.imagen, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequest(Issue(Code.CAMPO_INVALIDO, "imagen no es Base64 válido", "imagen")) from exc
+    try:
+        logo = load_logo(data)
+    except RenderError as exc:
+        raise ValidationFailed(Issue(Code.CAMPO_INVALIDO, str(exc), "imagen")) from exc
+    key = runtime.blobs.put(f"{impresion.LOGO_PREFIX}/{owned.id}", "logo.jpg", logo.jpeg)
+    with runtime.db.session() as session:
+        empresa = session.get(Empresa, owned.id, with_for_update=True)
+        assert empresa is not None
+        previous = empresa.logo_blob
+        empresa.logo_blob = key
+        record(
+            session,
+            actor,
+            "logo.cargado",
+            empresa.identificacion,
+            empresa.id,
+            {"sha256": hashlib.sha256(logo.jpeg).hexdigest(), "reemplaza": previous is not None},
+        )
+    return LogoOut(
+        enlace=f"/v1/empresas/{owned.identificacion}/logo",
+        ancho=logo.width,
+        alto=logo.height,
+        bytes=len(logo.jpeg),
+        sha256=hashlib.sha256(logo.jpeg).hexdigest(),
+    )
+
+
+@router.get(
+    "/v1/empresas/{ruc}/logo",
+    summary="El logo de la empresa (JPEG)",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 404, 429)},
+)
+def ver_logo(ruc: RucPath, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    empresa = _owned(runtime, principal, ruc)
+    if not empresa.logo_blob:
+        raise NotFound(f"La empresa {ruc} no tiene logo")
+    return Response(runtime.blobs.get(empresa.logo_blob), media_type="image/jpeg")
+
+
+@router.delete(
+    "/v1/empresas/{ruc}/logo",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Quitar el logo de la empresa",
+    responses=error_responses(401, 404, 429),
+)
+def quitar_logo(ruc: RucPath, runtime: RuntimeDep, principal: PrincipalDep, actor: ActorDep) -> Response:
+    owned = _owned(runtime, principal, ruc)
+    with runtime.db.session() as session:
+        empresa = session.get(Empresa, owned.id, with_for_update=True)
+        assert empresa is not None
+        if not empresa.logo_blob:
+            raise NotFound(f"La empresa {ruc} no tiene logo")
+        empresa.logo_blob = None
+        record(session, actor, "logo.quitado", empresa.identificacion, empresa.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
