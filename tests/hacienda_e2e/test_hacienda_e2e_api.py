@@ -308,3 +308,30 @@ def test_the_company_profile_is_the_emisor_block(cr_api: Api) -> None:
         ).identificacion.tipo
         == "02"
     )
+
+
+def test_the_pdf_carries_the_companys_logo_and_sends_to_hacienda_to_consult(cr_api):
+    import base64
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    client, auth = cr_api
+    doc = _accepted_factura(cr_api)
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 100), (20, 60, 160)).save(picture, "JPEG")
+    logo = client.put(
+        f"/v1/empresas/{demo.DEMO_CR_CEDULA}/logo",
+        headers=auth,
+        json={"imagen": base64.b64encode(picture.getvalue()).decode()},
+    )
+    assert logo.status_code == 200, logo.text
+    pdf = client.get(doc["enlaces"]["pdf"], headers=auth)
+    assert pdf.status_code == 200
+    page = PdfReader(io.BytesIO(pdf.content)).pages[0]
+    assert (300, 100) in [image.image.size for image in page.images]
+    text = page.extract_text().replace("\n", " ")
+    # /consulta finds Peruvian documents only: a Costa Rican one points to Hacienda.
+    assert "Consulte este comprobante con su clave numérica en el Ministerio de Hacienda" in text
+    assert "/consulta" not in text

@@ -18,8 +18,16 @@ from openpse.storage.tables import Comprobante, Empresa
 LOGO_PREFIX = "empresas"
 
 
-def consulta_url(runtime: Runtime) -> str:
-    """Where a customer consults a document: this installation's public /consulta page."""
+CONSULTABLE_TYPES = ("01", "03", "07", "08")
+"""What ``/consulta`` finds: Peruvian sale documents with a printed representation
+(SUNAT's own "Consulta de validez del CPE" covers these for an adquiriente). Guías, retenciones and percepciones point to SUNAT, Costa Rican documents to
+Hacienda's consultation by clave (the renderer's default lines)."""
+
+
+def consulta_url(runtime: Runtime, row: Comprobante, empresa: Empresa) -> str | None:
+    """Where the customer consults this document: this installation's /consulta page, if it finds it."""
+    if empresa.pais != "PE" or row.tipo not in CONSULTABLE_TYPES:
+        return None
     return f"{runtime.settings.resolved_public_url}/consulta"
 
 
@@ -27,10 +35,10 @@ def logo_of(runtime: Runtime, empresa: Empresa) -> bytes | None:
     return runtime.blobs.get(empresa.logo_blob) if empresa.logo_blob else None
 
 
-def _cache_key(row: Comprobante, empresa: Empresa, formato: str, consulta: str) -> str:
+def _cache_key(row: Comprobante, empresa: Empresa, formato: str, consulta: str | None) -> str:
     answer = row.cdr_blob.rsplit("/", 1)[-1].split("-", 1)[0] if row.cdr_blob else "sin-cdr"
     # The logo's blob key starts with its content digest; the URL is hashed in too.
-    look = hashlib.sha256(f"{empresa.logo_blob or ''}|{consulta}".encode()).hexdigest()[:12]
+    look = hashlib.sha256(f"{empresa.logo_blob or ''}|{consulta or ''}".encode()).hexdigest()[:12]
     return f"{row.xml_blob.rsplit('/', 1)[0]}/pdf/{row.id}-{formato}-{answer}-{look}.pdf"
 
 
@@ -44,7 +52,7 @@ def pdf(runtime: Runtime, row: Comprobante, formato: str = "a4", empresa: Empres
             empresa = session.get(Empresa, row.empresa_id)
         if empresa is None:
             raise LookupError(f"el comprobante {row.id} no tiene empresa")
-    consulta = consulta_url(runtime)
+    consulta = consulta_url(runtime, row, empresa)
     key = _cache_key(row, empresa, formato, consulta)
     cached = runtime.blobs.cached(key)
     if cached is not None:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Select, func, select
 
+from openpse.documents import impresion
 from openpse.documents.states import Estado
 from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, Usuario
@@ -141,9 +142,8 @@ def user_by_id(runtime: Runtime, usuario_id: int) -> tuple[Usuario, Empresa] | N
     return (row[0], row[1]) if row is not None else None
 
 
-CONSULTABLE_TYPES = ("01", "03", "07", "08")
-"""What a customer can look up: the sale documents with a printed representation
-(SUNAT's own "Consulta de validez del CPE" covers these for an adquiriente)."""
+CONSULTABLE_TYPES = impresion.CONSULTABLE_TYPES
+"""What a customer can look up (the printed documents name /consulta for exactly these)."""
 
 
 @dataclass(frozen=True)
