@@ -20,8 +20,9 @@ LOGO_PREFIX = "empresas"
 
 CONSULTABLE_TYPES = ("01", "03", "07", "08")
 """What ``/consulta`` finds: Peruvian sale documents with a printed representation
-(SUNAT's own "Consulta de validez del CPE" covers these for an adquiriente). Guías, retenciones and percepciones point to SUNAT, Costa Rican documents to
-Hacienda's consultation by clave (the renderer's default lines)."""
+(SUNAT's own "Consulta de validez del CPE" covers these for an adquiriente). Guías,
+retenciones and percepciones point to SUNAT, Costa Rican documents to Hacienda's
+consultation by clave (the renderer's default lines)."""
 
 
 def consulta_url(runtime: Runtime, row: Comprobante, empresa: Empresa) -> str | None:
