@@ -305,6 +305,17 @@ async def _get_load(url: str, token: str, paths: list[str], rounds: int) -> list
     return latencies
 
 
+def _cursor_after(url: str, token: str, pages: int) -> str:
+    """The cursor of page ``pages + 1``, reached by following ``cursor_siguiente``."""
+    cursor = ""
+    with httpx2.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as client:
+        for _ in range(pages):
+            params = {"tamano": "50", **({"cursor": cursor} if cursor else {})}
+            page = client.get("/v1/comprobantes", params=params).raise_for_status()
+            cursor = page.json()["cursor_siguiente"]
+    return cursor
+
+
 # -- suites ---------------------------------------------------------------------------------
 
 
@@ -511,6 +522,7 @@ def suite_volume(
                     db.dispose()
                 ingest = post_load(deploy.url, token, total, concurrency, lines)
                 stored += len(ingest.pop("ids"))
+                deep = _cursor_after(deploy.url, token, 19)
                 listing = asyncio.run(
                     _get_load(
                         deploy.url,
@@ -519,6 +531,7 @@ def suite_volume(
                             "/v1/comprobantes?tamano=50",
                             "/v1/comprobantes?tamano=50&estado=registrado",
                             "/v1/comprobantes?tamano=50&pagina=20",
+                            f"/v1/comprobantes?tamano=50&cursor={deep}",
                         ],
                         20,
                     )
@@ -602,7 +615,8 @@ def render(results: dict[str, Any]) -> str:
     if results.get("volume"):
         rows += [
             "**Volumen** — con N documentos ya guardados (generados en la base): ingesta y listado "
-            "(`GET /v1/comprobantes`, páginas 1 y 20, con y sin filtro de estado) y lectura de uno:",
+            "(`GET /v1/comprobantes`, páginas 1 y 20 por número y 20 por cursor, con y sin filtro de estado) "
+            "y lectura de uno:",
             "",
             "| base | guardados | ingesta/s | ingesta p50 / p99 | listado p50 / p99 | lectura p50 |",
             "|---|---|---|---|---|---|",

@@ -11,62 +11,17 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
-from openpse.documents import impresion
+from openpse.documents import impresion, listado
+from openpse.documents.listado import Filtros, Pagina
 from openpse.documents.states import Estado
 from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, Usuario
 
 
-@dataclass(frozen=True)
-class Filtros:
-    """The listing filters, already validated."""
-
-    tipo: str | None = None
-    serie: str | None = None
-    estado: Estado | None = None
-    desde: dt.date | None = None
-    hasta: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class Pagina:
-    rows: list[Comprobante]
-    total: int
-    pagina: int
-    tamano: int
-
-    @property
-    def paginas(self) -> int:
-        return max(1, -(-self.total // self.tamano))
-
-
-def _filtered(empresa_id: int, filtros: Filtros) -> Select[Comprobante]:
-    query = select(Comprobante).where(Comprobante.empresa_id == empresa_id)
-    if filtros.tipo:
-        query = query.where(Comprobante.tipo == filtros.tipo)
-    if filtros.serie:
-        query = query.where(Comprobante.serie == filtros.serie)
-    if filtros.estado:
-        query = query.where(Comprobante.estado == filtros.estado.value)
-    if filtros.desde:
-        query = query.where(Comprobante.fecha_emision >= filtros.desde)
-    if filtros.hasta:
-        query = query.where(Comprobante.fecha_emision <= filtros.hasta)
-    return query
-
-
 def list_documents(runtime: Runtime, empresa_id: int, filtros: Filtros, pagina: int, tamano: int) -> Pagina:
-    query = _filtered(empresa_id, filtros)
-    with runtime.db.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(Comprobante.creado.desc(), Comprobante.id.desc())
-            .offset((pagina - 1) * tamano)
-            .limit(tamano)
-        ).all()
-    return Pagina(list(rows), total, pagina, tamano)
+    return listado.listar(runtime, empresa_id, filtros, pagina, tamano)
 
 
 def daily_counts(
@@ -74,7 +29,7 @@ def daily_counts(
 ) -> dict[dt.date, dict[str, int]]:
     """Documents per issue date and state, for the dates ``desde``..``hasta``."""
     narrowed = Filtros(filtros.tipo, filtros.serie, filtros.estado, desde, hasta)
-    inner = _filtered(empresa_id, narrowed).subquery()
+    inner = listado.filtered(empresa_id, narrowed).subquery()
     query = select(inner.c.fecha_emision, inner.c.estado, func.count()).group_by(
         inner.c.fecha_emision, inner.c.estado
     )

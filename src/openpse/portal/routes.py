@@ -24,10 +24,10 @@ from openpse.core.errors import NotFound, OpenPSEError
 from openpse.core.hashing import verify_secret
 from openpse.core.timeutil import now_lima
 from openpse.documents import service
+from openpse.documents.listado import Filtros
 from openpse.documents.states import Estado
 from openpse.portal import chart, files, labels
 from openpse.portal.queries import (
-    Filtros,
     daily_counts,
     events_of,
     line_of,
@@ -282,7 +282,7 @@ def listing(request: Request) -> Response:
             "series": sorted({serie for _, serie in series_of(runtime, sesion.empresa.id)}),
             "primera": page_url(1),
             "anterior": page_url(page.pagina - 1) if page.pagina > 1 else None,
-            "siguiente": page_url(page.pagina + 1) if page.pagina < page.paginas else None,
+            "siguiente": page_url(page.pagina + 1) if page.siguiente is not None else None,
             "filtrado": bool(kept),
         },
         status=400 if errors else 200,

@@ -14,14 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from openpse.api.deps import PrincipalDep, RuntimeDep, company_of
 from openpse.api.errors import error_responses
 from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError, ValidationFailed
 from openpse.core.timeutil import iso
-from openpse.documents import impresion, service
+from openpse.documents import impresion, listado, service
 from openpse.documents.states import FINAL, Estado
 from openpse.render import RenderError
 from openpse.storage.tables import Comprobante, Empresa, Notificacion
@@ -125,31 +125,30 @@ def listar(
     hasta: Annotated[dt.date | None, Query(description="Fecha de emisión hasta")] = None,
     pagina: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     tamano: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Posición devuelta en `cursor_siguiente` de la página anterior: recorre "
+            "cualquier volumen a costo constante (con cursor no se usa `pagina`).",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
+    """Los más recientes primero. `total` es exacto hasta 10.000; si hay más,
+    `total_exacto` es false y `total` vale 10.000."""
     empresa = company_of(runtime, principal)
-    query = select(Comprobante).where(Comprobante.empresa_id == empresa.id)
-    if tipo:
-        query = query.where(Comprobante.tipo == tipo)
-    if serie:
-        query = query.where(Comprobante.serie == serie)
-    if estado:
-        query = query.where(Comprobante.estado == estado.value)
-    if desde:
-        query = query.where(Comprobante.fecha_emision >= desde)
-    if hasta:
-        query = query.where(Comprobante.fecha_emision <= hasta)
-    with runtime.db.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(Comprobante.creado.desc(), Comprobante.id.desc())
-            .offset((pagina - 1) * tamano)
-            .limit(tamano)
-        ).all()
+    filtros = listado.Filtros(tipo=tipo, serie=serie, estado=estado, desde=desde, hasta=hasta)
+    try:
+        page = listado.listar(runtime, empresa.id, filtros, pagina, tamano, cursor)
+    except listado.CursorInvalido as exc:
+        raise ValidationFailed(Issue(Code.CAMPO_INVALIDO, str(exc), "cursor")) from exc
     return {
-        "items": [_document_body(r, empresa.identificacion) for r in rows],
-        "pagina": pagina,
-        "tamano": tamano,
-        "total": total,
+        "items": [_document_body(r, empresa.identificacion) for r in page.rows],
+        "pagina": page.pagina,
+        "tamano": page.tamano,
+        "total": page.total,
+        "total_exacto": page.total_exacto,
+        "cursor_siguiente": page.siguiente,
     }
 
 
