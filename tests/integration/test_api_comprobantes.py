@@ -214,3 +214,25 @@ def test_pdf_in_both_formats_with_the_authoritys_answer(api, auth, post_document
     again = api.get(body["enlaces"]["pdf"], headers=auth)
     assert again.content == a4.content, "rendered once, then served from the cache"
     assert api.get(body["enlaces"]["pdf"], headers=auth, params={"formato": "a5"}).status_code == 422
+
+
+def test_a_repost_after_the_send_window_closed_still_gets_the_stored_document(
+    api, auth, post_document, monkeypatch
+):
+    import datetime as dt
+
+    from openpse.documents import service
+
+    today = service.now_lima().date().isoformat()
+    first = post_document(factura(numero=80, fecha_emision=today), enviar="false")
+    assert first.status_code == 202
+    later = service.now_lima() + dt.timedelta(days=30)
+    monkeypatch.setattr(service, "now_lima", lambda: later)
+    fresh = post_document(factura(numero=81, fecha_emision=today))
+    assert fresh.status_code == 422, "a new document dated 30 days ago is out of SUNAT's window"
+    assert fresh.json()["errors"][0]["codError"] == "2108"
+    again = post_document(factura(numero=80, fecha_emision=today))
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+    changed = post_document(factura(numero=80, fecha_emision=today, observaciones="otro"))
+    assert changed.status_code == 409

@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openpse import notifications
 from openpse.authorities.base import Draft, Outcome, Prepared, RegistryLookup, Submission, VoidTarget
-from openpse.core.errors import Code, Conflict, Issue, NotFound
+from openpse.core.errors import Code, Conflict, Issue, NotFound, OpenPSEError
 from openpse.core.timeutil import iso, now_lima
 from openpse.documents.states import FINAL, Estado, check_transition
 from openpse.runtime import Runtime
@@ -65,13 +65,23 @@ def _retry_delay(runtime: Runtime, intentos: int) -> float:
     return float(min(runtime.settings.retry_base_delay * (2 ** max(intentos - 1, 0)), MAX_RETRY_DELAY))
 
 
-def _event(session: Session, doc_id: str, anterior: str | None, estado: str, detalle: str | None) -> None:
-    """Record a state change, and in the same transaction what it tells the outside world."""
+def _event(
+    session: Session,
+    doc_id: str,
+    anterior: str | None,
+    estado: str,
+    detalle: str | None,
+    empresa: Empresa | None = None,
+) -> None:
+    """Record a state change, and in the same transaction what it tells the outside world.
+
+    ``empresa`` is the issuer when the caller already holds it (saves a read)."""
     session.add(Evento(comprobante_id=doc_id, estado_anterior=anterior, estado=estado, detalle=detalle))
     if anterior == estado:
         return
     row = session.get(Comprobante, doc_id)
-    empresa = session.get(Empresa, row.empresa_id) if row is not None else None
+    if empresa is None and row is not None:
+        empresa = session.get(Empresa, row.empresa_id)
     if row is None or empresa is None or not (empresa.webhook_url or (empresa.smtp and row.cliente_email)):
         return
     notifications.record(session, row, empresa, estado, to_api(row, empresa.identificacion))
@@ -161,14 +171,25 @@ def register(
         draft, prepared = authority.prepare_xml(xml, context)
     else:
         draft = authority.parse(payload)
-    with runtime.db.read() as session:
-        existing = _existing(session, empresa.id, draft, idempotency_key)
-    if existing is not None:
-        return _same_or_conflict(existing, draft)
     if prepared is None and draft.numero is not None:
         # The number is known: build, sign and write the files before taking the write
-        # lock, which then covers only the insert.
-        prepared = authority.prepare(draft, draft.numero, context, now_lima().date())
+        # lock, which then covers only the insert. A re-post is found inside the
+        # transaction below; only when the document no longer validates (a date window
+        # has closed since) is the stored one looked up first, so a re-post still gets it.
+        try:
+            prepared = authority.prepare(draft, draft.numero, context, now_lima().date())
+        except OpenPSEError:
+            with runtime.db.read() as session:
+                existing = _existing(session, empresa.id, draft, idempotency_key)
+            if existing is not None:
+                return _same_or_conflict(existing, draft)
+            raise
+    elif prepared is not None:
+        # The ERP's own XML: nothing to build, but a re-post should not write files again.
+        with runtime.db.read() as session:
+            existing = _existing(session, empresa.id, draft, idempotency_key)
+        if existing is not None:
+            return _same_or_conflict(existing, draft)
     numbered = prepared
     numbered_files = _write_files(runtime, empresa, numbered) if numbered is not None else None
     for attempt in range(3):
@@ -252,7 +273,7 @@ def _store(
     )
     session.add(row)
     session.flush()
-    _event(session, row.id, None, row.estado, "firmado y almacenado")
+    _event(session, row.id, None, row.estado, "firmado y almacenado", empresa)
     return row
 
 
