@@ -109,15 +109,18 @@ def _ajuste(value: Decimal | AjusteIn | None, defecto: str) -> tuple[Ajuste, ...
 
 def _line_input(item: Item, sin_valor: bool = False) -> LineInput:
     """``sin_valor``: a line of a credit note of motivo 13, which corrects the cuotas and
-    carries no amount (3315): its unit value is zero."""
+    carries no amount (3315): its unit value is zero when omitted (the rules refuse any
+    other value before this point)."""
     bolsas = None
     if item.icbper is not None:
         bolsas = item.icbper.cantidad if item.icbper.cantidad is not None else int(item.cantidad)
     return LineInput(
         cantidad=item.cantidad,
         afectacion=item.afectacion_igv,
-        valor_unitario=Decimal(0) if sin_valor else item.valor_unitario,
-        precio_unitario=None if sin_valor else item.precio_unitario,
+        valor_unitario=Decimal(0)
+        if sin_valor and item.valor_unitario is None and item.precio_unitario is None
+        else item.valor_unitario,
+        precio_unitario=item.precio_unitario,
         valor_referencial=item.valor_referencial,
         ajustes=_ajuste(item.descuento, "00") + _ajuste(item.cargo, "47"),
         isc=IscInput(item.isc.sistema, item.isc.tasa, item.isc.precio_sugerido) if item.isc else None,

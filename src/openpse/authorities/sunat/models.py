@@ -111,7 +111,10 @@ class Punto(_Model):
     """Punto de origen o destino de un servicio de transporte de carga."""
 
     ubigeo: Ubigeo = Field(description="Código de ubigeo (catálogo 13).")
-    direccion: Text = Field(min_length=3, max_length=200, description="Dirección detallada.")
+    # 4 characters: SUNAT's boleta sheet observes (4236) an origin of fewer.
+    direccion: Text = Field(
+        min_length=4, max_length=200, description="Dirección detallada (4 a 200 caracteres)."
+    )
 
 
 class TransporteCarga(_Model):
@@ -121,7 +124,9 @@ class TransporteCarga(_Model):
     origen: Punto = Field(description="Punto de origen del viaje (3116, 3117).")
     destino: Punto = Field(description="Punto de destino del viaje (3118, 3119).")
     detalle_viaje: Text = Field(
-        min_length=3, max_length=500, description="Detalle del viaje (3120), sin saltos de línea."
+        min_length=4,
+        max_length=500,
+        description="Detalle del viaje (3120), de 4 a 500 caracteres y sin saltos de línea.",
     )
     valor_referencial_servicio: Amount = Field(
         description="Valor referencial del servicio de transporte, en soles (tipo 01; 3124, 3122, 3123)."
@@ -318,7 +323,8 @@ class VentaItinerante(_Model):
 
     direccion: Text = Field(min_length=3, max_length=200, description="Dirección completa y detallada.")
     ubigeo: Ubigeo | None = Field(default=None, description="Código de ubigeo (catálogo 13).")
-    urbanizacion: Text | None = Field(default=None, max_length=25)
+    # 2 to 25 characters: SUNAT's boleta sheet observes (4238) a single one.
+    urbanizacion: Text | None = Field(default=None, min_length=2, max_length=25)
     provincia: Text | None = Field(default=None, max_length=30)
     departamento: Text | None = Field(default=None, max_length=30)
     distrito: Text | None = Field(default=None, max_length=30)

@@ -316,6 +316,12 @@ def _check_detraccion_items(model: ComprobanteIn, issues: IssueCollector) -> Non
                 f"{path}.transporte_carga",
             )
             continue
+        for punto in ("origen", "destino"):
+            ubigeo = getattr(transporte, punto).ubigeo
+            if not catalogs.contains("13", ubigeo):
+                _observation(
+                    issues, "4200", f"{path}.transporte_carga.{punto}.ubigeo", f"'{ubigeo}' (catálogo 13)"
+                )
         if not _ONE_LINE.match(transporte.detalle_viaje):
             issues.add(
                 Code.CAMPO_INVALIDO,
@@ -545,6 +551,9 @@ def check_document(model: ComprobanteIn, fecha: dt.date, today: dt.date, issues:
                 )
     check_note(model, issues)
     if model.venta_itinerante is not None:
+        ubigeo = model.venta_itinerante.ubigeo
+        if ubigeo is not None and not catalogs.contains("13", ubigeo):
+            _observation(issues, "4231", "venta_itinerante.ubigeo", f"'{ubigeo}' no está en el catálogo 13")
         if is_note(model):
             issues.add(
                 Code.CAMPO_INVALIDO,
