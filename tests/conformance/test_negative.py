@@ -189,6 +189,15 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
         True,
     ),
     (
+        "no-domiciliado-tipo-fuera-de-catalogo",
+        factura(
+            tipo_operacion="0401",
+            cliente={"tipo_documento": "Z", "numero_documento": "X-1", "razon_social": "ACME LLC"},
+        ),
+        "2800",
+        True,
+    ),
+    (
         "razon-social-corta",
         factura(cliente={"tipo_documento": "6", "numero_documento": "20100070970", "razon_social": "AB"}),
         "2022",

@@ -1104,6 +1104,24 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
                 venta_itinerante={"direccion": "Plaza Constitución, Huancayo"},
             ),
         ),
+        (
+            "no-domiciliado",
+            "Operación 0401: venta gravada a un no domiciliado que no califica como exportación",
+            documento("01", "F215", 1, CLIENTE_EXTERIOR, items(2, offset=3), tipo_operacion="0401"),
+        ),
+        (
+            "no-domiciliado-pasaporte-usd",
+            "Operación 0401 en dólares, adquirente con pasaporte",
+            documento(
+                "01",
+                "F215",
+                2,
+                {"tipo_documento": "7", "numero_documento": "AB1234567", "razon_social": "JOHN DOE"},
+                items(1, offset=8),
+                moneda="USD",
+                tipo_operacion="0401",
+            ),
+        ),
         ("venta-credito-para-nc13", "Factura al crédito en dos cuotas que corrige la nota 13", venta_credito),
         (
             "nc-motivo-13",

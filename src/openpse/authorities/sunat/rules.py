@@ -31,7 +31,10 @@ TIPOS_SOPORTADOS = {"01": "Factura", "03": "Boleta de venta", "07": "Nota de cr�
 EXPORTACION = {"0200", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208"}
 DETRACCION = {"1001", "1002", "1003", "1004"}
 PERCEPCION = "2001"
-OPERACIONES_SOPORTADAS = {"0101", "0112", PERCEPCION} | EXPORTACION | DETRACCION
+NO_DOMICILIADO = "0401"
+"""Sale to a non-domiciled buyer that does not qualify as an export: taxed as usual, any
+identity document of catálogo 06 (Factura2_0 row 17, 2800)."""
+OPERACIONES_SOPORTADAS = {"0101", "0112", PERCEPCION, NO_DOMICILIADO} | EXPORTACION | DETRACCION
 DETRACCION_CODIGO_FIJO = {"1002": "004", "1003": "028", "1004": "027"}
 """3129: the good or service of catálogo 54 that some operation types impose."""
 HIDROBIOLOGICOS = "004"
@@ -134,7 +137,7 @@ def check_cliente(model: ComprobanteIn, issues: IssueCollector) -> None:
     operacion = model.tipo_operacion
     if factura and not is_note(model):
         # 2800: 6 (RUC) except exports and non-domiciled sales; 1 or 6 for 0112.
-        if operacion in EXPORTACION:
+        if operacion in EXPORTACION or operacion == NO_DOMICILIADO:
             if cliente.tipo_documento == "6" and operacion in ("0200", "0201", "0204"):
                 _sunat(issues, "2800", "cliente.tipo_documento", "una exportación no se factura a un RUC")
         elif operacion == "0112":
