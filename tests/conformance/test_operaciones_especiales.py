@@ -358,3 +358,77 @@ def test_unknown_ubigeo_is_observed_by_engine_and_sheet(authority, test_certific
     sheet = run_sheet("01", result.xml, result.xml_name)
     assert not sheet.rejected, sheet.messages
     assert code in sheet.codes, sheet.messages
+
+
+odd_amounts = st.sampled_from(["0", "-1", "0.001", "1.555", "999999999999.99", "1e14", "12.5", "3"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data(), st.sampled_from(["1002", "1004", "nc13"]))
+def test_odd_amounts_are_answered_with_codes_never_a_crash(authority, test_certificate, data, ruta):
+    """Whatever the amounts, the answer is a built document or a ValidationFailed with codes."""
+    if ruta == "1002":
+        pesca = {**PESCA, "cantidad_especie": data.draw(odd_amounts)}
+        body = factura(
+            tipo_operacion="1002",
+            detraccion={"codigo": "004", "porcentaje": "4", "cuenta": "1"},
+            items=[
+                {
+                    "descripcion": "X",
+                    "cantidad": "1",
+                    "valor_unitario": "10",
+                    "recursos_hidrobiologicos": pesca,
+                }
+            ],
+        )
+    elif ruta == "1004":
+        campo = data.draw(
+            st.sampled_from(
+                [
+                    "valor_referencial_servicio",
+                    "valor_referencial_carga_efectiva",
+                    "valor_referencial_carga_util",
+                    "carga_util",
+                    "carga_efectiva",
+                ]
+            )
+        )
+        body = factura(
+            tipo_operacion="1004",
+            detraccion={"codigo": "027", "porcentaje": "4", "cuenta": "1"},
+            items=[
+                {
+                    "descripcion": "X",
+                    "cantidad": "1",
+                    "valor_unitario": "10",
+                    "transporte_carga": {**CARGA, campo: data.draw(odd_amounts)},
+                }
+            ],
+        )
+    else:
+        body = {
+            **factura(),
+            "tipo": "07",
+            "forma_pago": {
+                "tipo": "Credito",
+                "monto_pendiente": data.draw(st.none() | odd_amounts),
+                "cuotas": [{"monto": data.draw(odd_amounts), "fecha_pago": "2099-01-01"}],
+            },
+            "documento_afectado": {"tipo": "01", "serie": "F001", "numero": 1},
+            "motivo": {"codigo": "13", "descripcion": "Cuotas"},
+            "items": [
+                {"descripcion": "X", "cantidad": "1", "valor_unitario": data.draw(st.none() | odd_amounts)}
+            ],
+        }
+    try:
+        result = build(authority, test_certificate, body)
+    except ValidationFailed as exc:
+        codes = [issue.cod for issue in exc.issues]
+    else:
+        codes = []
+    if codes:
+        assert all(codes), codes
+        return
+    tipo = body["tipo"]
+    assert xsd_errors(result.xml, SCHEMAS[tipo]) == []
+    assert not run_sheet(tipo, result.xml, result.xml_name).rejected
