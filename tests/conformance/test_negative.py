@@ -222,6 +222,20 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
     ("operacion-de-boleta-en-factura", factura(tipo_operacion="0113"), "3206", False),
     ("operacion-de-factura-en-boleta", boleta(tipo_operacion="0112"), "3206", False),
     ("leyenda-fuera-de-catalogo", factura(leyendas=[{"codigo": "9999", "descripcion": "X"}]), "3027", False),
+    # Amazonía and Tacna legends need exonerated operations (3283–3285, 3289): ERROR in the
+    # 2026 workbook, not checked by the SFS copy, so only our engine can be the oracle.
+    (
+        "leyenda-amazonia-sin-exoneradas",
+        factura(leyendas=[{"codigo": "2001", "descripcion": "BIENES TRANSFERIDOS EN LA AMAZONÍA"}]),
+        "3283",
+        False,
+    ),
+    (
+        "leyenda-tacna-sin-exoneradas",
+        factura(leyendas=[{"codigo": "2008", "descripcion": "VENTA EXONERADA DEL IGV-ISC-IPM"}]),
+        "3289",
+        False,
+    ),
     (
         "leyenda-repetida",
         factura(leyendas=[{"codigo": "2001", "descripcion": "A"}, {"codigo": "2001", "descripcion": "B"}]),
@@ -566,6 +580,7 @@ def test_engine_and_sunat_sheet_reject_with_the_same_code(
         "check_forma_pago",
         "check_pagos",
         "check_pagos_totales",
+        "check_leyendas_totales",
     ):
         monkeypatch.setattr(rules, check, lambda *_args: None)
     unchecked = authority.prepare(authority.parse(body), 1, context, HOY)

@@ -381,6 +381,7 @@ class SunatAuthority(Authority):
             rules.check_line_values(lines, issues)
         rules.check_pagos_totales(model, totals, percepcion_calculada, issues)
         rules.check_boleta_identificada(model, totals.total, issues)
+        rules.check_leyendas_totales(model, totals, issues)
         neto = totals.total - detraccion.monto if detraccion is not None and model.moneda == "PEN" else None
         rules.check_forma_pago(model, fecha, totals.total, issues, neto)
         self._check_declared_totals(model, totals, issues)

@@ -879,6 +879,27 @@ def check_pagos_totales(
         )
 
 
+LEYENDAS_EXONERADAS = {"2001": "3283", "2002": "3284", "2003": "3285", "2008": "3289"}
+"""Legends of catálogo 52 that only an exonerated sale may carry (Amazonía, Tacna)."""
+
+
+def check_leyendas_totales(model: ComprobanteIn, totals: DocumentTotals, issues: IssueCollector) -> None:
+    """Factura2_0 row 57: the Amazonía (2001–2003) and Tacna (2008) legends need a total of
+    exonerated operations (tributo 9997) above zero. ERROR in the 2026 workbook; the SFS
+    sheet does not check it."""
+    if model.tipo != "01":
+        return
+    for index, leyenda in enumerate(model.leyendas):
+        code = LEYENDAS_EXONERADAS.get(leyenda.codigo)
+        if code is not None and totals.exonerado <= 0:
+            _sunat(
+                issues,
+                code,
+                f"leyendas[{index}].codigo",
+                f"la leyenda {leyenda.codigo} es para operaciones exoneradas (afectación 20)",
+            )
+
+
 def check_boleta_identificada(model: ComprobanteIn, total: Decimal, issues: IssueCollector) -> None:
     if model.tipo != "03" or model.moneda != "PEN" or total <= BOLETA_SIN_IDENTIFICAR_MAXIMO:
         return
