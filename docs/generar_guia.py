@@ -89,6 +89,55 @@ NOTA = {
     "motivo": {"codigo": "01", "descripcion": "Anulación de la operación"},
     "items": FACTURA["items"],
 }
+TRANSPORTE = {
+    "tipo": "01",
+    "serie": "F002",
+    "tipo_operacion": "1004",
+    "cliente": CLIENTE,
+    "items": [
+        {
+            "descripcion": "Flete Lima - Arequipa, 28 t de cemento",
+            "unidad": "ZZ",
+            "cantidad": "1",
+            "valor_unitario": "3000.00",
+            "transporte_carga": {
+                "origen": {"ubigeo": "150101", "direccion": "Av. Argentina 1234, Cercado de Lima"},
+                "destino": {"ubigeo": "040101", "direccion": "Calle Mercaderes 100, Arequipa"},
+                "detalle_viaje": "Carga de cemento en bolsas, Lima - Arequipa",
+                "valor_referencial_servicio": "2800.00",
+                "valor_referencial_carga_efectiva": "2650.00",
+                "valor_referencial_carga_util": "2750.00",
+                "configuracion_vehicular": "T3S3",
+                "carga_util": "30.00",
+                "carga_efectiva": "28.00",
+            },
+        }
+    ],
+    "detraccion": {"codigo": "027", "porcentaje": "4", "cuenta": "00-099-025344"},
+    "forma_pago": {
+        "tipo": "Credito",
+        "cuotas": [
+            {"monto": "1699.20", "fecha_pago": "2099-01-31"},
+            {"monto": "1699.20", "fecha_pago": "2099-02-28"},
+        ],
+    },
+}
+NOTA_CUOTAS = {
+    "tipo": "07",
+    "serie": "F002",
+    "cliente": CLIENTE,
+    "documento_afectado": {"tipo": "01", "serie": "F002", "numero": 1},
+    "motivo": {"codigo": "13", "descripcion": "Reprogramación del crédito en tres cuotas"},
+    "items": [{"descripcion": "Flete Lima - Arequipa, 28 t de cemento", "unidad": "ZZ", "cantidad": "1"}],
+    "forma_pago": {
+        "tipo": "Credito",
+        "cuotas": [
+            {"monto": "1132.80", "fecha_pago": "2099-03-31"},
+            {"monto": "1132.80", "fecha_pago": "2099-04-30"},
+            {"monto": "1132.80", "fecha_pago": "2099-05-31"},
+        ],
+    },
+}
 LIMIT = 1200
 
 
@@ -362,6 +411,12 @@ def _sections(api: TestClient, capture: Capture) -> str:
     parts.append(NOTE_TEXT)
     note = api.post("/v1/comprobantes", params={"espera": 10}, json=NOTA, headers=auth)
     parts.append(_http(None, note, _json(NOTA)))
+    parts.append(SPECIAL_TEXT)
+    transporte = api.post("/v1/comprobantes", params={"espera": 10}, json=TRANSPORTE, headers=auth)
+    parts.append(_http(None, transporte, _json(TRANSPORTE)))
+    parts.append(CUOTAS_TEXT)
+    cuotas = api.post("/v1/comprobantes", params={"espera": 10}, json=NOTA_CUOTAS, headers=auth)
+    parts.append(_http(None, cuotas, _json(NOTA_CUOTAS)))
     parts.append(VOID_TEXT)
     motivo = {"motivo": "Error en el nombre del cliente"}
     voided = api.post(
@@ -544,6 +599,38 @@ Una nota (`"07"` crédito, `"08"` débito) lleva el comprobante que modifica
 (`documento_afectado`) y el motivo (catálogo 09 para crédito, 10 para débito). La serie
 empieza como la del comprobante afectado (`F…` para facturas, `B…` para boletas). Una nota
 de crédito por anulación de la factura anterior:
+
+"""
+
+SPECIAL_TEXT = """### Detracciones y venta itinerante
+
+Una operación sujeta a detracción (catálogo 51: `1001` a `1004`) lleva `detraccion`: el bien
+o servicio del catálogo 54, el porcentaje vigente y la cuenta del Banco de la Nación; OpenPSE
+escribe el monto en soles y agrega la leyenda 2006. Según el tipo de operación, cada ítem
+lleva además sus datos:
+
+- `1002`, recursos hidrobiológicos (código `004`): `recursos_hidrobiologicos` con
+  `matricula_embarcacion`, `nombre_embarcacion`, `especie`, `lugar_descarga`,
+  `fecha_descarga` y `cantidad_especie` (toneladas); sin ellos SUNAT rechaza con 3063.
+- `1004`, transporte de carga (código `027`): `transporte_carga` con `origen` y `destino`
+  (`ubigeo` y `direccion`), `detalle_viaje` y los valores referenciales en soles del
+  servicio, de la carga efectiva y de la carga útil (`valor_referencial_servicio`,
+  `valor_referencial_carga_efectiva`, `valor_referencial_carga_util`); opcionales
+  `configuracion_vehicular`, `carga_util` y `carga_efectiva` (toneladas). Sin ellos, 3116.
+
+Una venta itinerante indica dónde se entrega el bien con `venta_itinerante` (`direccion` y,
+opcionales, `ubigeo`, `urbanizacion`, `provincia`, `departamento`, `distrito`); OpenPSE
+agrega la leyenda 2005. Un flete al crédito sujeto a detracción, cuyas cuotas suman el total
+menos la detracción:
+
+"""
+
+CUOTAS_TEXT = """### Nota de crédito de motivo 13: corregir las cuotas
+
+La nota de crédito de motivo `13` corrige el monto pendiente, las fechas o las cuotas de
+una factura al crédito. Su importe es cero (3315): los ítems van sin `valor_unitario`, y
+`forma_pago` trae el crédito corregido (`monto_pendiente`, por defecto la suma de las
+cuotas). Para la factura anterior, tres cuotas nuevas:
 
 """
 

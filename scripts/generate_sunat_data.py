@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "sunat"
 OUT = ROOT / "src" / "openpse" / "authorities" / "sunat" / "data"
-CATALOGS = ["01", "02", "03", "05", "06", "07", "08", "09", "10", "12", "16", "51", "52", "53", "54", "59"]
+CATALOGS = "01 02 03 05 06 07 08 09 10 12 13 16 51 52 53 54 59".split()  # noqa: SIM905
 ENTRY = re.compile(r'<c\s+id\s*=\s*"([^"]+)"([^>]*)>([^<]*)</c>')
 ATTR = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
 

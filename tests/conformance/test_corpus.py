@@ -71,8 +71,10 @@ def test_corpus_covers_the_homologation_groups_and_the_tax_paths():
     }
     assert {c["request"]["tipo"] for c in CASOS} == {"01", "03", "07", "08"}
     operaciones = {c["request"].get("tipo_operacion", "0101") for c in CASOS}
-    assert {"0101", "0112", "0200", "1001", "1003", "2001"} <= operaciones
     requests = [c["request"] for c in CASOS]
+    assert {"0101", "0112", "0200", "0401", "1001", "1002", "1003", "1004", "2001"} <= operaciones
+    assert any(r.get("venta_itinerante") for r in requests)
+    assert any(r["tipo"] == "07" and r["motivo"]["codigo"] == "13" for r in requests)
     assert any(r.get("anticipos") for r in requests)
     assert any(a.get("afectacion") == "exonerado" for r in requests for a in r.get("anticipos", []))
     assert any(r.get("guias") for r in requests)

@@ -32,6 +32,10 @@ pytestmark = pytest.mark.conformance
 # emits 3129 as an INFO (on every PaymentTerms, FormaPago included); the workbook has them
 # all as ERROR.
 # A value with 11 decimals (2369) never reaches the XML: the engine writes 10.
+# Motivo 13: the SFS copy does not compare the cuotas with the pending amount (3319) and
+# rejects a zero cuota with an empty code instead of 3253; the factura being on credit
+# (3260), its total (3320) and its issue date (3321) are in SUNAT's registry, not in the
+# note, and no rule here can check them.
 HOY = now_lima().date()
 
 
@@ -61,6 +65,39 @@ def nota(
 
 
 credito = {"tipo": "Credito"}
+PESCA = {
+    "matricula_embarcacion": "CO-12345-PM",
+    "nombre_embarcacion": "DOÑA ROSA",
+    "especie": "Anchoveta",
+    "lugar_descarga": "Muelle de Chimbote",
+    "fecha_descarga": "2026-01-15",
+    "cantidad_especie": "12.50",
+}
+CARGA = {
+    "origen": {"ubigeo": "150101", "direccion": "Av. Argentina 1234, Lima"},
+    "destino": {"ubigeo": "040101", "direccion": "Calle Mercaderes 100, Arequipa"},
+    "detalle_viaje": "Traslado Lima - Arequipa",
+    "valor_referencial_servicio": "2500.00",
+    "valor_referencial_carga_efectiva": "2000.00",
+    "valor_referencial_carga_util": "2200.00",
+}
+
+
+def detraccion(codigo: str) -> dict[str, str]:
+    return {"codigo": codigo, "porcentaje": "4", "cuenta": "00-099-025344"}
+
+
+def nota_13(forma_pago: dict[str, Any] | None, **kw: Any) -> dict[str, Any]:
+    """A credit note of motivo 13 on factura F001-1, lines without value."""
+    fields: dict[str, Any] = {
+        "items": [{"descripcion": "Producto", "cantidad": "1"}],
+        "forma_pago": forma_pago,
+        **kw,
+    }
+    return nota("07", "F001", "01", "F001", motivo="13", descripcion="Reprogramación de cuotas", **fields)
+
+
+cuota = {"monto": "100.00", "fecha_pago": "2099-01-31"}
 CASES: list[tuple[str, dict[str, Any], str, bool]] = [
     # Identity of the customer (Factura2_0 rows 17–18, Boleta2_0 row 16).
     (
@@ -152,6 +189,15 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
         True,
     ),
     (
+        "no-domiciliado-tipo-fuera-de-catalogo",
+        factura(
+            tipo_operacion="0401",
+            cliente={"tipo_documento": "Z", "numero_documento": "X-1", "razon_social": "ACME LLC"},
+        ),
+        "2800",
+        True,
+    ),
+    (
         "razon-social-corta",
         factura(cliente={"tipo_documento": "6", "numero_documento": "20100070970", "razon_social": "AB"}),
         "2022",
@@ -176,6 +222,20 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
     ("operacion-de-boleta-en-factura", factura(tipo_operacion="0113"), "3206", False),
     ("operacion-de-factura-en-boleta", boleta(tipo_operacion="0112"), "3206", False),
     ("leyenda-fuera-de-catalogo", factura(leyendas=[{"codigo": "9999", "descripcion": "X"}]), "3027", False),
+    # Amazonía and Tacna legends need exonerated operations (3283–3285, 3289): ERROR in the
+    # 2026 workbook, not checked by the SFS copy, so only our engine can be the oracle.
+    (
+        "leyenda-amazonia-sin-exoneradas",
+        factura(leyendas=[{"codigo": "2001", "descripcion": "BIENES TRANSFERIDOS EN LA AMAZONÍA"}]),
+        "3283",
+        False,
+    ),
+    (
+        "leyenda-tacna-sin-exoneradas",
+        factura(leyendas=[{"codigo": "2008", "descripcion": "VENTA EXONERADA DEL IGV-ISC-IPM"}]),
+        "3289",
+        False,
+    ),
     (
         "leyenda-repetida",
         factura(leyendas=[{"codigo": "2001", "descripcion": "A"}, {"codigo": "2001", "descripcion": "B"}]),
@@ -323,6 +383,115 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
         "3129",
         False,
     ),
+    # Detracción 1002: every line carries the catch data 3001–3006 (rows 107–112; the SFS
+    # sheet keys the line check on code 004, so a 1001 with code 004 needs them too).
+    (
+        "hidrobiologicos-sin-datos",
+        factura(tipo_operacion="1002", detraccion=detraccion("004")),
+        "3063",
+        True,
+    ),
+    (
+        "hidrobiologicos-segunda-linea-sin-datos",
+        factura(
+            tipo_operacion="1002",
+            detraccion=detraccion("004"),
+            items=[item(recursos_hidrobiologicos=PESCA), item()],
+        ),
+        "3063",
+        True,
+    ),
+    (
+        "hidrobiologicos-en-boleta-sin-datos",
+        boleta(tipo_operacion="1002", detraccion=detraccion("004")),
+        "3063",
+        True,
+    ),
+    (
+        "detraccion-1001-codigo-004-sin-datos",
+        factura(tipo_operacion="1001", detraccion=detraccion("004")),
+        "3063",
+        True,
+    ),
+    (
+        "hidrobiologicos-con-otro-codigo",
+        factura(
+            tipo_operacion="1002",
+            detraccion=detraccion("037"),
+            items=[item(recursos_hidrobiologicos=PESCA)],
+        ),
+        "3129",
+        False,
+    ),
+    # Detracción 1004: every line carries its trip (rows 113–118).
+    ("carga-sin-datos", factura(tipo_operacion="1004", detraccion=detraccion("027")), "3116", True),
+    (
+        "carga-en-boleta-sin-datos",
+        boleta(tipo_operacion="1004", detraccion=detraccion("027")),
+        "3116",
+        True,
+    ),
+    (
+        "carga-valor-referencial-cero",
+        factura(
+            tipo_operacion="1004",
+            detraccion=detraccion("027"),
+            items=[item(transporte_carga={**CARGA, "valor_referencial_servicio": "0"})],
+        ),
+        "3123",
+        True,
+    ),
+    (
+        "carga-valor-referencial-negativo",
+        factura(
+            tipo_operacion="1004",
+            detraccion=detraccion("027"),
+            items=[item(transporte_carga={**CARGA, "valor_referencial_carga_util": "-5"})],
+        ),
+        "3123",
+        True,
+    ),
+    (
+        "carga-con-otro-codigo",
+        factura(
+            tipo_operacion="1004",
+            detraccion=detraccion("037"),
+            items=[item(transporte_carga=CARGA)],
+        ),
+        "3129",
+        False,
+    ),
+    # Credit note of motivo 13 (NotaCredito2_0 rows 18–19, 48, 63–64).
+    ("nc13-sin-forma-de-pago", nota_13(None), "3257", True),
+    ("nc13-al-contado", nota_13({"tipo": "Contado"}), "3246", True),
+    ("nc13-credito-sin-cuotas", nota_13({"tipo": "Credito"}), "3249", True),
+    (
+        "nc13-sobre-boleta",
+        nota("07", "B001", "03", "B001", motivo="13", items=[{"descripcion": "Producto", "cantidad": "1"}])
+        | {"forma_pago": {"tipo": "Credito", "cuotas": [cuota]}},
+        "3259",
+        True,
+    ),
+    (
+        "nc13-con-importe",
+        nota_13({"tipo": "Credito", "cuotas": [cuota]}, items=[item(valor_unitario="10")]),
+        "3315",
+        True,
+    ),
+    (
+        "nc13-cuotas-no-suman-el-pendiente",
+        nota_13({"tipo": "Credito", "monto_pendiente": "150.00", "cuotas": [cuota]}),
+        "3319",
+        False,
+    ),
+    # The sheet rejects this one too, but its message carries no code (an empty
+    # errorCode in the SFS copy), so only our engine gives SUNAT's 3253.
+    (
+        "nc13-cuota-cero",
+        nota_13({"tipo": "Credito", "cuotas": [{"monto": "0", "fecha_pago": "2099-01-31"}]}),
+        "3253",
+        False,
+    ),
     # Percepción (Factura2_0 rows 63–64).
     ("percepcion-sin-datos", factura(tipo_operacion="2001"), "3093", True),
     ("percepcion-en-venta-interna", factura(percepcion={"codigo": "51"}), "3308", False),
@@ -411,6 +580,7 @@ def test_engine_and_sunat_sheet_reject_with_the_same_code(
         "check_forma_pago",
         "check_pagos",
         "check_pagos_totales",
+        "check_leyendas_totales",
     ):
         monkeypatch.setattr(rules, check, lambda *_args: None)
     unchecked = authority.prepare(authority.parse(body), 1, context, HOY)

@@ -323,6 +323,52 @@ def homologacion() -> list[tuple[int, str, str, dict[str, Any]]]:
     return all_cases
 
 
+def pesca(
+    descripcion: str, toneladas: str, valor: str, matricula: str, embarcacion: str, especie: str
+) -> dict[str, Any]:
+    """A line of operation 1002: the catch sold, with its vessel and landing (3001–3006)."""
+    return {
+        "descripcion": descripcion,
+        "unidad": "TNE",
+        "cantidad": toneladas,
+        "valor_unitario": valor,
+        "recursos_hidrobiologicos": {
+            "matricula_embarcacion": matricula,
+            "nombre_embarcacion": embarcacion,
+            "especie": especie,
+            "lugar_descarga": "Muelle fiscal de Chimbote",
+            "fecha_descarga": "2026-01-15",
+            "cantidad_especie": toneladas,
+        },
+    }
+
+
+def carga(
+    descripcion: str,
+    valor: str,
+    origen: tuple[str, str],
+    destino: tuple[str, str],
+    referenciales: tuple[str, str, str],
+    vehiculo: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A line of operation 1004: a freight service with its trip and referential values."""
+    return {
+        "descripcion": descripcion,
+        "unidad": "ZZ",
+        "cantidad": "1",
+        "valor_unitario": valor,
+        "transporte_carga": {
+            "origen": {"ubigeo": origen[0], "direccion": origen[1]},
+            "destino": {"ubigeo": destino[0], "direccion": destino[1]},
+            "detalle_viaje": descripcion,
+            "valor_referencial_servicio": referenciales[0],
+            "valor_referencial_carga_efectiva": referenciales[1],
+            "valor_referencial_carga_util": referenciales[2],
+            **(vehiculo or {}),
+        },
+    }
+
+
 def rutas() -> list[tuple[str, str, dict[str, Any]]]:
     """One case per computation path beyond the homologation groups."""
     f = "FT01"
@@ -334,6 +380,20 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
         ],
     }
     venta = documento("01", "FT02", 1, CLIENTE_RUC, items(2, ["10"]))
+    venta_credito = documento(
+        "01",
+        "F214",
+        1,
+        CLIENTE_RUC,
+        [{"descripcion": "Equipo de cómputo", "unidad": "NIU", "cantidad": "1", "valor_unitario": "1000"}],
+        forma_pago={
+            "tipo": "Credito",
+            "cuotas": [
+                {"monto": "590.00", "fecha_pago": "2099-01-31"},
+                {"monto": "590.00", "fecha_pago": "2099-02-28"},
+            ],
+        },
+    )
     return [
         (
             "isc-monto-fijo",
@@ -888,6 +948,222 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
             "Nota de débito 03 con dos cargos",
             nota("08", venta, 200, "03", "Penalidad por retraso", items(2, offset=4)),
         ),
+        (
+            "detraccion-hidrobiologicos",
+            "Detracción 1002: recursos hidrobiológicos (004), embarcación y descarga en cada línea",
+            documento(
+                "01",
+                "F211",
+                1,
+                CLIENTE_RUC,
+                [
+                    pesca("Anchoveta fresca", "120.5", "310.00", "CO-21467-PM", "DON LUCHO I", "Anchoveta"),
+                    pesca("Jurel fresco", "8.25", "2150.00", "PL-10233-CM", "SANTA ROSA", "Jurel"),
+                ],
+                tipo_operacion="1002",
+                detraccion={"codigo": "004", "porcentaje": "4", "cuenta": "00-099-025344"},
+            ),
+        ),
+        (
+            "detraccion-hidrobiologicos-credito",
+            "Detracción 1002 al crédito: las cuotas suman el total menos la detracción",
+            documento(
+                "01",
+                "F211",
+                2,
+                CLIENTE_RUC,
+                [pesca("Pota congelada", "10", "1000.00", "CO-30110-PM", "MARIA AUXILIADORA", "Pota")],
+                tipo_operacion="1002",
+                detraccion={"codigo": "004", "porcentaje": "4", "cuenta": "00-099-025344"},
+                forma_pago={
+                    "tipo": "Credito",
+                    "cuotas": [
+                        {"monto": "5664.00", "fecha_pago": "2099-01-31"},
+                        {"monto": "5664.00", "fecha_pago": "2099-02-28"},
+                    ],
+                },
+            ),
+        ),
+        (
+            "detraccion-hidrobiologicos-boleta",
+            "Boleta sujeta a detracción 1002",
+            documento(
+                "03",
+                "B211",
+                1,
+                CLIENTE_DNI,
+                [pesca("Bonito fresco", "2.5", "1800.00", "PT-00871-BM", "EL CHAVELO", "Bonito")],
+                tipo_operacion="1002",
+                detraccion={"codigo": "004", "porcentaje": "4", "cuenta": "00-099-025344"},
+            ),
+        ),
+        (
+            "detraccion-carga",
+            "Detracción 1004: transporte de carga (027), origen, destino y valores referenciales por línea",
+            documento(
+                "01",
+                "F212",
+                1,
+                CLIENTE_RUC,
+                [
+                    carga(
+                        "Flete Lima - Arequipa",
+                        "4800.00",
+                        ("150101", "Av. Argentina 1234, Cercado de Lima"),
+                        ("040101", "Calle Mercaderes 100, Arequipa"),
+                        ("4500.00", "4100.00", "4350.00"),
+                        vehiculo={
+                            "configuracion_vehicular": "T3S3",
+                            "carga_util": "30.00",
+                            "carga_efectiva": "27.50",
+                        },
+                    ),
+                    carga(
+                        "Flete Arequipa - Cusco",
+                        "3200.00",
+                        ("040101", "Calle Mercaderes 100, Arequipa"),
+                        ("080101", "Av. de la Cultura 800, Cusco"),
+                        ("3000.00", "2800.00", "2950.00"),
+                    ),
+                ],
+                tipo_operacion="1004",
+                detraccion={"codigo": "027", "porcentaje": "4", "cuenta": "00-099-025344"},
+            ),
+        ),
+        (
+            "detraccion-carga-usd",
+            "Detracción 1004 en dólares: detracción y valores referenciales en soles",
+            documento(
+                "01",
+                "F212",
+                2,
+                CLIENTE_RUC,
+                [
+                    carga(
+                        "Flete Callao - Trujillo",
+                        "1500.00",
+                        ("070101", "Av. Néstor Gambetta 5500, Callao"),
+                        ("130101", "Panamericana Norte km 560, Trujillo"),
+                        ("5200.00", "5000.00", "5100.00"),
+                    )
+                ],
+                moneda="USD",
+                tipo_operacion="1004",
+                detraccion={"codigo": "027", "porcentaje": "4", "cuenta": "00-099-025344", "monto": "266.00"},
+            ),
+        ),
+        (
+            "detraccion-carga-boleta",
+            "Boleta sujeta a detracción 1004",
+            documento(
+                "03",
+                "B212",
+                1,
+                CLIENTE_DNI,
+                [
+                    carga(
+                        "Mudanza Lima - Huancayo",
+                        "900.00",
+                        ("150130", "Av. Javier Prado Este 2500, San Borja"),
+                        ("120101", "Jr. Puno 300, Huancayo"),
+                        ("950.00", "900.00", "920.00"),
+                    )
+                ],
+                tipo_operacion="1004",
+                detraccion={"codigo": "027", "porcentaje": "4", "cuenta": "00-099-025344"},
+            ),
+        ),
+        (
+            "venta-itinerante",
+            "Venta itinerante: lugar de entrega (cac:Delivery) y leyenda 2005",
+            documento(
+                "01",
+                "F213",
+                1,
+                CLIENTE_RUC,
+                items(3, offset=2),
+                venta_itinerante={
+                    "direccion": "Feria de Gamarra, stand 12",
+                    "ubigeo": "150115",
+                    "urbanizacion": "Gamarra",
+                    "provincia": "Lima",
+                    "departamento": "Lima",
+                    "distrito": "La Victoria",
+                },
+            ),
+        ),
+        (
+            "venta-itinerante-boleta",
+            "Boleta de venta itinerante con solo la dirección de entrega",
+            documento(
+                "03",
+                "B213",
+                1,
+                CLIENTE_ANONIMO,
+                items(2, offset=6),
+                venta_itinerante={"direccion": "Plaza Constitución, Huancayo"},
+            ),
+        ),
+        (
+            "no-domiciliado",
+            "Operación 0401: venta gravada a un no domiciliado que no califica como exportación",
+            documento("01", "F215", 1, CLIENTE_EXTERIOR, items(2, offset=3), tipo_operacion="0401"),
+        ),
+        (
+            "no-domiciliado-pasaporte-usd",
+            "Operación 0401 en dólares, adquirente con pasaporte",
+            documento(
+                "01",
+                "F215",
+                2,
+                {"tipo_documento": "7", "numero_documento": "AB1234567", "razon_social": "JOHN DOE"},
+                items(1, offset=8),
+                moneda="USD",
+                tipo_operacion="0401",
+            ),
+        ),
+        ("venta-credito-para-nc13", "Factura al crédito en dos cuotas que corrige la nota 13", venta_credito),
+        (
+            "nc-motivo-13",
+            "Nota de crédito 13: nuevas fechas y montos de las cuotas, importe cero",
+            nota(
+                "07",
+                venta_credito,
+                103,
+                "13",
+                "Reprogramación de cuotas",
+                [{**item, "valor_unitario": "0"} for item in venta_credito["items"]],
+                forma_pago={
+                    "tipo": "Credito",
+                    "monto_pendiente": "1062.00",
+                    "cuotas": [
+                        {"monto": "354.00", "fecha_pago": "2099-03-31"},
+                        {"monto": "354.00", "fecha_pago": "2099-04-30"},
+                        {"monto": "354.00", "fecha_pago": "2099-05-31"},
+                    ],
+                },
+            ),
+        ),
+        (
+            "nc-motivo-13-sin-valores",
+            "Nota de crédito 13 con líneas sin valor y el pendiente tomado de las cuotas",
+            nota(
+                "07",
+                venta_credito,
+                104,
+                "13",
+                "Corrección del monto pendiente",
+                [
+                    {
+                        "descripcion": item["descripcion"],
+                        "unidad": item["unidad"],
+                        "cantidad": item["cantidad"],
+                    }
+                    for item in venta_credito["items"]
+                ],
+                forma_pago={"tipo": "Credito", "cuotas": [{"monto": "1000.00", "fecha_pago": "2099-06-30"}]},
+            ),
+        ),
     ]
 
 
@@ -896,6 +1172,11 @@ SFS_OBSERVA = {
     # the FormaPago terms ("Contado") draw an INFO 3129; the workbook limits the row to
     # the terms whose ID is "Detraccion", and the document is not rejected.
     "detraccion-pasajeros": ["3129"],
+    "detraccion-hidrobiologicos": ["3129"],
+    # One INFO 3129 per FormaPago term: Credito and each cuota.
+    "detraccion-hidrobiologicos-credito": ["3129", "3129", "3129"],
+    "detraccion-carga": ["3129"],
+    "detraccion-carga-usd": ["3129"],
 }
 
 

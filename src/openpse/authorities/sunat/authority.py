@@ -107,14 +107,19 @@ def _ajuste(value: Decimal | AjusteIn | None, defecto: str) -> tuple[Ajuste, ...
     return (Ajuste(value.codigo or defecto, monto=value.monto, factor=factor, base=value.base),)
 
 
-def _line_input(item: Item) -> LineInput:
+def _line_input(item: Item, sin_valor: bool = False) -> LineInput:
+    """``sin_valor``: a line of a credit note of motivo 13, which corrects the cuotas and
+    carries no amount (3315): its unit value is zero when omitted (the rules refuse any
+    other value before this point)."""
     bolsas = None
     if item.icbper is not None:
         bolsas = item.icbper.cantidad if item.icbper.cantidad is not None else int(item.cantidad)
     return LineInput(
         cantidad=item.cantidad,
         afectacion=item.afectacion_igv,
-        valor_unitario=item.valor_unitario,
+        valor_unitario=Decimal(0)
+        if sin_valor and item.valor_unitario is None and item.precio_unitario is None
+        else item.valor_unitario,
         precio_unitario=item.precio_unitario,
         valor_referencial=item.valor_referencial,
         ajustes=_ajuste(item.descuento, "00") + _ajuste(item.cargo, "47"),
@@ -128,6 +133,65 @@ def _line_input(item: Item) -> LineInput:
 def _globales(model: ComprobanteIn) -> tuple[Ajuste, ...]:
     return tuple(ajuste for value in model.descuentos_globales for ajuste in _ajuste(value, "02")) + tuple(
         ajuste for value in model.cargos for ajuste in _ajuste(value, "50")
+    )
+
+
+_PROPIEDADES_1002 = (
+    ("3001", "Matrícula de la embarcación", "matricula_embarcacion"),
+    ("3002", "Nombre de la embarcación", "nombre_embarcacion"),
+    ("3003", "Tipo de especie vendida", "especie"),
+    ("3004", "Lugar de descarga", "lugar_descarga"),
+)
+LEYENDA_ITINERANTE = "Venta realizada por emisor itinerante"
+
+
+def _propiedades(item: Item) -> tuple[ubl.Propiedad, ...]:
+    """Catálogo 55 properties 3001–3006 of a line of operation 1002 (recursos hidrobiológicos)."""
+    datos = item.recursos_hidrobiologicos
+    if datos is None:
+        return ()
+    textos = [
+        ubl.Propiedad(codigo, nombre, getattr(datos, campo)) for codigo, nombre, campo in _PROPIEDADES_1002
+    ]
+    return (
+        *textos,
+        ubl.Propiedad("3005", "Fecha de descarga", fecha=datos.fecha_descarga),
+        ubl.Propiedad("3006", "Cantidad de la especie vendida", toneladas=datos.cantidad_especie),
+    )
+
+
+def _transporte(item: Item) -> ubl.TransporteCarga | None:
+    """The freight data of a line of operation 1004."""
+    datos = item.transporte_carga
+    if datos is None:
+        return None
+    return ubl.TransporteCarga(
+        origen=ubl.Direccion(datos.origen.direccion, datos.origen.ubigeo),
+        destino=ubl.Direccion(datos.destino.direccion, datos.destino.ubigeo),
+        detalle=datos.detalle_viaje,
+        valores=(
+            ("01", round2(datos.valor_referencial_servicio)),
+            ("02", round2(datos.valor_referencial_carga_efectiva)),
+            ("03", round2(datos.valor_referencial_carga_util)),
+        ),
+        configuracion=datos.configuracion_vehicular,
+        carga_util=datos.carga_util,
+        carga_efectiva=datos.carga_efectiva,
+    )
+
+
+def _entrega(model: ComprobanteIn) -> ubl.Direccion | None:
+    venta = model.venta_itinerante
+    if venta is None:
+        return None
+    return ubl.Direccion(
+        venta.direccion,
+        venta.ubigeo,
+        venta.urbanizacion,
+        venta.provincia,
+        venta.departamento,
+        venta.distrito,
+        pais="PE",
     )
 
 
@@ -307,14 +371,17 @@ class SunatAuthority(Authority):
         issues.raise_if_any()
 
         rate = (model.porcentaje_igv or Decimal(18)) / 100
-        lines = [compute_line(_line_input(item), rate, fecha) for item in model.items]
+        sin_valor = rules.is_motivo_13(model)
+        lines = [compute_line(_line_input(item, sin_valor), rate, fecha) for item in model.items]
         anticipos = _anticipos(model, IVAP_RATE if rules.is_ivap(lines) else rate)
         totals = compute_document(lines, rate, _globales(model), anticipos)
         detraccion = _detraccion(model, totals)
         percepcion, percepcion_calculada = _percepcion(model, totals)
-        rules.check_line_values(lines, issues)
+        if not sin_valor:
+            rules.check_line_values(lines, issues)
         rules.check_pagos_totales(model, totals, percepcion_calculada, issues)
         rules.check_boleta_identificada(model, totals.total, issues)
+        rules.check_leyendas_totales(model, totals, issues)
         neto = totals.total - detraccion.monto if detraccion is not None and model.moneda == "PEN" else None
         rules.check_forma_pago(model, fecha, totals.total, issues, neto)
         self._check_declared_totals(model, totals, issues)
@@ -335,6 +402,8 @@ class SunatAuthority(Authority):
             leyendas.append(("2006", LEYENDA_DETRACCION))
         if percepcion is not None:
             leyendas.append(("2000", LEYENDA_PERCEPCION))
+        if model.venta_itinerante is not None:
+            leyendas.append(("2005", LEYENDA_ITINERANTE))
         leyendas.extend((leyenda.codigo, leyenda.descripcion) for leyenda in model.leyendas)
         afectado, motivo = model.documento_afectado, model.motivo
         # FormaPago travels in facturas (3244) and in credit notes of motivo 13 (3257) only;
@@ -360,13 +429,21 @@ class SunatAuthority(Authority):
                 model.cliente.direccion,
             ),
             lineas=[
-                ubl.Linea(item.descripcion, item.unidad, line, item.codigo, item.codigo_producto_sunat)
+                ubl.Linea(
+                    item.descripcion,
+                    item.unidad,
+                    line,
+                    item.codigo,
+                    item.codigo_producto_sunat,
+                    _propiedades(item),
+                    _transporte(item),
+                )
                 for item, line in zip(model.items, lines, strict=True)
             ],
             totals=totals,
             leyendas=leyendas,
             forma_pago=forma_pago.tipo if forma_pago is not None else None,
-            monto_pendiente=forma_pago.monto_pendiente if forma_pago is not None else None,
+            monto_pendiente=rules.monto_pendiente(model, forma_pago) if forma_pago is not None else None,
             cuotas=[ubl.Cuota(c.monto, c.fecha_pago) for c in forma_pago.cuotas]
             if forma_pago is not None
             else [],
@@ -392,6 +469,7 @@ class SunatAuthority(Authority):
                 )
                 for index, a in enumerate(model.anticipos, start=1)
             ],
+            entrega=_entrega(model),
         )
         signed = xmldsig.sign_canonical(
             ubl.build_invoice(document),

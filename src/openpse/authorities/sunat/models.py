@@ -87,6 +87,69 @@ class Icbper(_Model):
     cantidad: int | None = Field(default=None, ge=0, le=99999, description="Bolsas; por defecto la cantidad.")
 
 
+Ubigeo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+"""Código de ubigeo del INEI (catálogo 13): seis dígitos."""
+
+
+class RecursosHidrobiologicos(_Model):
+    """Detracción por recursos hidrobiológicos (operación 1002): propiedades del ítem 3001–3006 del
+    catálogo 55, obligatorias en cada línea (errores 3063, 3130–3134)."""
+
+    matricula_embarcacion: Text = Field(
+        max_length=15, description="Matrícula de la embarcación pesquera (3001)."
+    )
+    nombre_embarcacion: Text = Field(max_length=100, description="Nombre de la embarcación pesquera (3002).")
+    especie: Text = Field(max_length=150, description="Tipo de especie vendida (3003).")
+    lugar_descarga: Text = Field(max_length=100, description="Lugar de descarga (3004).")
+    fecha_descarga: dt.date = Field(description="Fecha de descarga (3005).")
+    cantidad_especie: Amount = Field(
+        description="Cantidad de la especie vendida en toneladas métricas (3006, hasta 2 decimales)."
+    )
+
+
+class Punto(_Model):
+    """Punto de origen o destino de un servicio de transporte de carga."""
+
+    ubigeo: Ubigeo = Field(description="Código de ubigeo (catálogo 13).")
+    # 4 characters: SUNAT's boleta sheet observes (4236) an origin of fewer.
+    direccion: Text = Field(
+        min_length=4, max_length=200, description="Dirección detallada (4 a 200 caracteres)."
+    )
+
+
+class TransporteCarga(_Model):
+    """Detracción por servicio de transporte de bienes por vía terrestre (operación 1004): el
+    cac:Delivery de cada línea (errores 3116–3126 de SUNAT)."""
+
+    origen: Punto = Field(description="Punto de origen del viaje (3116, 3117).")
+    destino: Punto = Field(description="Punto de destino del viaje (3118, 3119).")
+    detalle_viaje: Text = Field(
+        min_length=4,
+        max_length=500,
+        description="Detalle del viaje (3120), de 4 a 500 caracteres y sin saltos de línea.",
+    )
+    valor_referencial_servicio: Amount = Field(
+        description="Valor referencial del servicio de transporte, en soles (tipo 01; 3124, 3122, 3123)."
+    )
+    valor_referencial_carga_efectiva: Amount = Field(
+        description="Valor referencial sobre la carga efectiva, en soles (tipo 02; 3125)."
+    )
+    valor_referencial_carga_util: Amount = Field(
+        description="Valor referencial sobre la carga útil nominal, en soles (tipo 03; 3126)."
+    )
+    configuracion_vehicular: XmlStr | None = Field(
+        default=None,
+        pattern=r"^\S.{0,14}$",
+        description="Configuración vehicular del D.S. 058-2003-MTC (p. ej. T3S3), hasta 15 caracteres.",
+    )
+    carga_util: Amount | None = Field(
+        default=None, description="Carga útil del vehículo en toneladas métricas (hasta 2 decimales)."
+    )
+    carga_efectiva: Amount | None = Field(
+        default=None, description="Carga efectiva del vehículo en toneladas métricas (hasta 2 decimales)."
+    )
+
+
 class Item(_Model):
     """Línea del comprobante (cac:InvoiceLine, CreditNoteLine o DebitNoteLine)."""
 
@@ -122,6 +185,12 @@ class Item(_Model):
     otros_tributos: OtrosTributos | None = Field(default=None, description="Otros tributos (9999).")
     codigo_producto_sunat: XmlStr | None = Field(
         default=None, pattern=r"^\d{8}$", description="Código de producto SUNAT (UNSPSC, catálogo 25)."
+    )
+    recursos_hidrobiologicos: RecursosHidrobiologicos | None = Field(
+        default=None, description="Datos de la pesca vendida; obligatorio en cada línea de la operación 1002."
+    )
+    transporte_carga: TransporteCarga | None = Field(
+        default=None, description="Datos del viaje; obligatorio en cada línea de la operación 1004."
     )
 
 
@@ -246,6 +315,21 @@ class DocumentoRelacionado(_Model):
     numero: Text = Field(max_length=30, description="Número del documento, sin espacios.")
 
 
+class VentaItinerante(_Model):
+    """Lugar donde se entrega el bien en una venta itinerante (cac:Delivery/cac:DeliveryLocation).
+
+    OpenPSE agrega la leyenda 2005 "Venta realizada por emisor itinerante" (4266).
+    """
+
+    direccion: Text = Field(min_length=3, max_length=200, description="Dirección completa y detallada.")
+    ubigeo: Ubigeo | None = Field(default=None, description="Código de ubigeo (catálogo 13).")
+    # 2 to 25 characters: SUNAT's boleta sheet observes (4238) a single one.
+    urbanizacion: Text | None = Field(default=None, min_length=2, max_length=25)
+    provincia: Text | None = Field(default=None, max_length=30)
+    departamento: Text | None = Field(default=None, max_length=30)
+    distrito: Text | None = Field(default=None, max_length=30)
+
+
 class TotalesDeclarados(_Model):
     """Totales que el ERP calculó: se comparan con los de OpenPSE (tolerancia ±1 como SUNAT)."""
 
@@ -299,6 +383,9 @@ class ComprobanteIn(_Model):
         default=None, description="Operaciones 1001–1004 (facturas y boletas)."
     )
     percepcion: Percepcion | None = Field(default=None, description="Operación 2001, al contado.")
+    venta_itinerante: VentaItinerante | None = Field(
+        default=None, description="Venta itinerante: dirección donde se entrega el bien (facturas y boletas)."
+    )
     anticipos: list[Anticipo] = Field(
         default_factory=list, max_length=99, description="Anticipos que este comprobante deduce."
     )

@@ -16,7 +16,7 @@ from decimal import Decimal
 from stdnum.pe import ruc as stdnum_ruc
 
 from openpse.authorities.sunat import catalogs, codes
-from openpse.authorities.sunat.models import Ajuste, ComprobanteIn, Item
+from openpse.authorities.sunat.models import Ajuste, ComprobanteIn, FormaPago, Item
 from openpse.authorities.sunat.totals import (
     AFECTACIONES,
     CODIGOS_GLOBALES,
@@ -31,9 +31,15 @@ TIPOS_SOPORTADOS = {"01": "Factura", "03": "Boleta de venta", "07": "Nota de cr�
 EXPORTACION = {"0200", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208"}
 DETRACCION = {"1001", "1002", "1003", "1004"}
 PERCEPCION = "2001"
-OPERACIONES_SOPORTADAS = {"0101", "0112", "1001", "1003", PERCEPCION} | EXPORTACION
+NO_DOMICILIADO = "0401"
+"""Sale to a non-domiciled buyer that does not qualify as an export: taxed as usual, any
+identity document of catálogo 06 (Factura2_0 row 17, 2800)."""
+OPERACIONES_SOPORTADAS = {"0101", "0112", PERCEPCION, NO_DOMICILIADO} | EXPORTACION | DETRACCION
 DETRACCION_CODIGO_FIJO = {"1002": "004", "1003": "028", "1004": "027"}
 """3129: the good or service of catálogo 54 that some operation types impose."""
+HIDROBIOLOGICOS = "004"
+"""Catálogo 54 code whose lines carry the fishing data 3001–3006 (the SFS sheet keys the
+line checks 3063, 3130–3134 on the detracción code, the workbook on operation 1002)."""
 PERCEPCION_TASAS = {"51": Decimal("0.02"), "52": Decimal("0.01"), "53": Decimal("0.005")}
 """Rates of the percepción regimes of catálogo 53 (Parámetros 019 of the workbook)."""
 SERIE_ANTICIPO = {
@@ -64,6 +70,10 @@ TASAS_IGV = {Decimal("18"), Decimal("10.5")}
 PRODUCTOS_0112 = {"84121901", "80131501"}
 """3181: a 0112 sale (deductible expenses of a natural person) is a rental of real estate."""
 LEYENDAS_AUTOMATICAS = {"1000", "1002", "2000", "2006", "2007"}
+LEYENDA_ITINERANTE = "2005"
+"""Added with venta_itinerante (4266 when the delivery address goes without it)."""
+EXPORTACION_SERVICIOS_PAIS = {"0201", "0208"}
+"""3098/3099: in these exports the delivery address names the foreign country of use."""
 _NO_WHITESPACE = re.compile(r"^\S+$")
 _ONE_LINE = re.compile(r"^[^\n\r\t]+$")
 
@@ -97,6 +107,19 @@ def is_note(model: ComprobanteIn) -> bool:
     return model.tipo in ("07", "08")
 
 
+def is_motivo_13(model: ComprobanteIn) -> bool:
+    """A credit note of motivo 13: it corrects the cuotas of a credit factura and totals zero."""
+    return model.tipo == "07" and model.motivo is not None and model.motivo.codigo == "13"
+
+
+def monto_pendiente(model: ComprobanteIn, forma: FormaPago) -> Decimal | None:
+    """The pending amount written on the Credito term: the declared one, else, in a motivo-13
+    note (whose own total is zero), the sum of its cuotas (3319)."""
+    if forma.monto_pendiente is not None or not is_motivo_13(model):
+        return forma.monto_pendiente
+    return sum((cuota.monto for cuota in forma.cuotas), Decimal(0))
+
+
 def check_cliente(model: ComprobanteIn, issues: IssueCollector) -> None:
     cliente, tipo = model.cliente, model.tipo
     factura = tipo == "01" or (is_note(model) and model.serie.startswith("F"))
@@ -114,7 +137,7 @@ def check_cliente(model: ComprobanteIn, issues: IssueCollector) -> None:
     operacion = model.tipo_operacion
     if factura and not is_note(model):
         # 2800: 6 (RUC) except exports and non-domiciled sales; 1 or 6 for 0112.
-        if operacion in EXPORTACION:
+        if operacion in EXPORTACION or operacion == NO_DOMICILIADO:
             if cliente.tipo_documento == "6" and operacion in ("0200", "0201", "0204"):
                 _sunat(issues, "2800", "cliente.tipo_documento", "una exportación no se factura a un RUC")
         elif operacion == "0112":
@@ -174,8 +197,13 @@ def _check_ajuste(
 
 
 def check_items(model: ComprobanteIn, issues: IssueCollector) -> None:
+    sin_valor = is_motivo_13(model)
     for index, item in enumerate(model.items):
-        _check_item(item, f"items[{index}]", issues)
+        if sin_valor:
+            _check_item_sin_valor(item, f"items[{index}]", issues)
+        else:
+            _check_item(item, f"items[{index}]", issues)
+    _check_detraccion_items(model, issues)
     afectaciones = {item.afectacion_igv for item in model.items if item.afectacion_igv in AFECTACIONES}
     if "17" in afectaciones and len(afectaciones) > 1:
         _sunat(issues, "2644", "items", "el IVAP (17) no se mezcla con otras afectaciones")
@@ -197,6 +225,133 @@ def check_items(model: ComprobanteIn, issues: IssueCollector) -> None:
         _unsupported(
             issues, "items", "La afectación 40 es para exportaciones: use un tipo de operación 0200–0208"
         )
+
+
+def _check_item_sin_valor(item: Item, path: str, issues: IssueCollector) -> None:
+    """A line of a motivo-13 credit note: quantity, unit and description as usual, and no
+    amount at all, since the note's total must be zero (3315)."""
+    if item.cantidad <= 0:
+        _sunat(issues, "2024", f"{path}.cantidad")
+    elif _decimals(item.cantidad) > 10 or item.cantidad >= MAX_INTEGER:
+        _sunat(issues, "2025", f"{path}.cantidad", "decimal de hasta 12 enteros y 10 decimales")
+    if not catalogs.contains("03", item.unidad):
+        _sunat(issues, "2936", f"{path}.unidad", f"'{item.unidad}' no está en el catálogo 03")
+    if not _ONE_LINE.match(item.descripcion):
+        _sunat(issues, "2027", f"{path}.descripcion", "sin saltos de línea ni tabuladores")
+    afectacion = AFECTACIONES.get(item.afectacion_igv)
+    if afectacion is None:
+        _sunat(issues, "2040", f"{path}.afectacion_igv", f"'{item.afectacion_igv}' no está en el catálogo 07")
+    elif afectacion.gratuita:
+        issues.add(
+            Code.CAMPO_INVALIDO,
+            "La nota de motivo 13 no lleva líneas gratuitas: use la afectación de la factura",
+            f"{path}.afectacion_igv",
+        )
+    for campo in ("valor_unitario", "precio_unitario", "valor_referencial"):
+        value = getattr(item, campo)
+        if value is not None and value != 0:
+            _sunat(
+                issues,
+                "3315",
+                f"{path}.{campo}",
+                "la nota de motivo 13 solo corrige las cuotas: sus líneas van sin valor (omítalo o use 0)",
+            )
+    for campo in ("descuento", "cargo", "isc", "icbper", "otros_tributos"):
+        if getattr(item, campo) is not None:
+            _sunat(issues, "3315", f"{path}.{campo}", "la nota de motivo 13 no lleva importes")
+
+
+def _check_detraccion_items(model: ComprobanteIn, issues: IssueCollector) -> None:
+    """Line data of detracciones 1002 (fishing, properties 3001–3006) and 1004 (freight,
+    cac:Delivery): Factura2_0 rows 107–118; the sheets check every line."""
+    operacion = model.tipo_operacion
+    nota = is_note(model)
+    codigo = model.detraccion.codigo if model.detraccion is not None else None
+    pesca = not nota and (operacion == "1002" or (operacion in DETRACCION and codigo == HIDROBIOLOGICOS))
+    carga = not nota and operacion == "1004"
+    for index, item in enumerate(model.items):
+        path = f"items[{index}]"
+        datos = item.recursos_hidrobiologicos
+        if datos is None:
+            if pesca:
+                _sunat(
+                    issues,
+                    "3063",
+                    f"{path}.recursos_hidrobiologicos",
+                    "cada línea de la operación 1002 lleva los datos de la embarcación y la descarga",
+                )
+        elif not pesca:
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "recursos_hidrobiologicos es solo para la detracción 1002 (código 004)",
+                f"{path}.recursos_hidrobiologicos",
+            )
+        else:
+            for campo in ("matricula_embarcacion", "nombre_embarcacion", "especie", "lugar_descarga"):
+                if not _ONE_LINE.match(getattr(datos, campo)):
+                    issues.add(
+                        Code.CAMPO_INVALIDO,
+                        "Texto de una línea, sin tabuladores (4280)",
+                        f"{path}.recursos_hidrobiologicos.{campo}",
+                    )
+            cantidad = datos.cantidad_especie
+            if cantidad <= 0 or _decimals(cantidad) > 2 or cantidad >= MAX_INTEGER:
+                issues.add(
+                    Code.CAMPO_INVALIDO,
+                    "Toneladas mayores que cero, hasta 12 enteros y 2 decimales (4281)",
+                    f"{path}.recursos_hidrobiologicos.cantidad_especie",
+                )
+        transporte = item.transporte_carga
+        if transporte is None:
+            if carga:
+                _sunat(
+                    issues,
+                    "3116",
+                    f"{path}.transporte_carga",
+                    "cada línea de la operación 1004 lleva origen, destino, detalle del viaje y "
+                    "valores referenciales",
+                )
+            continue
+        if not carga:
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "transporte_carga es solo para la detracción 1004 (transporte de carga)",
+                f"{path}.transporte_carga",
+            )
+            continue
+        for punto in ("origen", "destino"):
+            ubigeo = getattr(transporte, punto).ubigeo
+            if not catalogs.contains("13", ubigeo):
+                _observation(
+                    issues, "4200", f"{path}.transporte_carga.{punto}.ubigeo", f"'{ubigeo}' (catálogo 13)"
+                )
+        if not _ONE_LINE.match(transporte.detalle_viaje):
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "Detalle del viaje de una línea, sin tabuladores (4270)",
+                f"{path}.transporte_carga.detalle_viaje",
+            )
+        for campo in (
+            "valor_referencial_servicio",
+            "valor_referencial_carga_efectiva",
+            "valor_referencial_carga_util",
+        ):
+            value = getattr(transporte, campo)
+            if value <= 0 or _decimals(value) > 2 or value >= MAX_INTEGER:
+                _sunat(
+                    issues,
+                    "3123",
+                    f"{path}.transporte_carga.{campo}",
+                    "en soles, mayor que cero, 2 decimales",
+                )
+        for campo, codigo_sunat in (("carga_util", "4276"), ("carga_efectiva", "4276")):
+            value = getattr(transporte, campo)
+            if value is not None and (value <= 0 or _decimals(value) > 2 or value >= MAX_INTEGER):
+                issues.add(
+                    Code.CAMPO_INVALIDO,
+                    f"Toneladas mayores que cero, hasta 12 enteros y 2 decimales ({codigo_sunat})",
+                    f"{path}.transporte_carga.{campo}",
+                )
 
 
 def _check_item(item: Item, path: str, issues: IssueCollector) -> None:
@@ -356,7 +511,9 @@ def check_document(model: ComprobanteIn, fecha: dt.date, today: dt.date, issues:
         campo = f"leyendas[{index}].codigo"
         if not catalogs.contains("52", leyenda.codigo):
             _sunat(issues, "3027", campo)
-        elif leyenda.codigo in LEYENDAS_AUTOMATICAS:
+        elif leyenda.codigo in LEYENDAS_AUTOMATICAS or (
+            leyenda.codigo == LEYENDA_ITINERANTE and model.venta_itinerante is not None
+        ):
             issues.add(Code.CAMPO_INVALIDO, f"La leyenda {leyenda.codigo} la agrega OpenPSE", campo)
         elif leyenda.codigo in seen:
             _sunat(issues, "3014", campo)
@@ -396,6 +553,23 @@ def check_document(model: ComprobanteIn, fecha: dt.date, today: dt.date, issues:
                     f"{campo}[{index}].codigo",
                 )
     check_note(model, issues)
+    if model.venta_itinerante is not None:
+        ubigeo = model.venta_itinerante.ubigeo
+        if ubigeo is not None and not catalogs.contains("13", ubigeo):
+            _observation(issues, "4231", "venta_itinerante.ubigeo", f"'{ubigeo}' no está en el catálogo 13")
+        if is_note(model):
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "La venta itinerante se informa en la factura o boleta, no en la nota",
+                "venta_itinerante",
+            )
+        elif model.tipo_operacion in EXPORTACION:
+            issues.add(
+                Code.CAMPO_INVALIDO,
+                "Una exportación no es una venta itinerante en el país (en 0201 y 0208 SUNAT lee "
+                "esta dirección como el país de uso del servicio, 3098/3099)",
+                "venta_itinerante",
+            )
 
 
 def check_note(model: ComprobanteIn, issues: IssueCollector) -> None:
@@ -429,17 +603,16 @@ def check_note(model: ComprobanteIn, issues: IssueCollector) -> None:
             _sunat(issues, "2172", "motivo.codigo", f"catálogo {catalogo}")
         if not _ONE_LINE.match(model.motivo.descripcion):
             _sunat(issues, "2135", "motivo.descripcion")
-    motivo_13 = credito and model.motivo is not None and model.motivo.codigo == "13"
+    motivo_13 = is_motivo_13(model)
     if motivo_13:
-        # A motivo-13 note totals zero (3315) and modifies a credit factura (3260): it needs
-        # lines without value, which the engine does not build yet.
-        _unsupported(
-            issues,
-            "motivo.codigo",
-            "La nota de crédito de motivo 13 (ajuste de cuotas) aún no está soportada",
-        )
-    if motivo_13 and (model.forma_pago is None or model.forma_pago.tipo != "Credito"):
-        _sunat(issues, "3257", "forma_pago")
+        # It corrects the cuotas of a factura al crédito (3259, 3260: that the factura was
+        # on credit only SUNAT's registry knows): FormaPago Credito and its cuotas.
+        if afectado is not None and afectado.tipo != "01":
+            _sunat(issues, "3259", "documento_afectado.tipo", "la nota de motivo 13 modifica una factura")
+        if model.forma_pago is None:
+            _sunat(issues, "3257", "forma_pago")
+        elif model.forma_pago.tipo != "Credito":
+            _sunat(issues, "3246", "forma_pago.tipo", "la nota de motivo 13 informa el crédito corregido")
     if not motivo_13 and model.forma_pago is not None:
         issues.add(
             Code.CAMPO_INVALIDO,
@@ -494,6 +667,9 @@ def check_forma_pago(
     if not forma.cuotas:
         _sunat(issues, "3249", "forma_pago.cuotas")
         return
+    if is_motivo_13(model):
+        _check_cuotas_corregidas(forma, issues)
+        return
     pendiente = (
         forma.monto_pendiente if forma.monto_pendiente is not None else (neto if neto is not None else total)
     )
@@ -507,6 +683,26 @@ def check_forma_pago(
             _sunat(issues, "3266" if cuota.monto > total else "3253", f"forma_pago.cuotas[{index}].monto")
         if cuota.fecha_pago <= fecha:
             _sunat(issues, "3267", f"forma_pago.cuotas[{index}].fecha_pago")
+
+
+def _check_cuotas_corregidas(forma: FormaPago, issues: IssueCollector) -> None:
+    """The cuotas of a motivo-13 note (NotaCredito2_0 rows 63–64). The note totals zero, so
+    the pending amount is compared with its cuotas only (3319); against the factura's total
+    (3320) and its issue date (3321) only SUNAT's registry can check."""
+    suma = sum((c.monto for c in forma.cuotas), Decimal(0))
+    if forma.monto_pendiente is not None:
+        if forma.monto_pendiente <= 0 or _decimals(forma.monto_pendiente) > 2:
+            _sunat(issues, "3250", "forma_pago.monto_pendiente")
+        elif suma != forma.monto_pendiente:
+            _sunat(
+                issues,
+                "3319",
+                "forma_pago.cuotas",
+                f"cuotas {suma:.2f} ≠ pendiente {forma.monto_pendiente:.2f}",
+            )
+    for index, cuota in enumerate(forma.cuotas):
+        if cuota.monto <= 0 or _decimals(cuota.monto) > 2 or cuota.monto >= MAX_INTEGER:
+            _sunat(issues, "3253", f"forma_pago.cuotas[{index}].monto")
 
 
 def is_ivap(lines: list[LineTotals]) -> bool:
@@ -681,6 +877,27 @@ def check_pagos_totales(
             "percepcion.monto",
             f"declarado {percepcion.monto:.2f}, calculado {percepcion_monto:.2f}",
         )
+
+
+LEYENDAS_EXONERADAS = {"2001": "3283", "2002": "3284", "2003": "3285", "2008": "3289"}
+"""Legends of catálogo 52 that only an exonerated sale may carry (Amazonía, Tacna)."""
+
+
+def check_leyendas_totales(model: ComprobanteIn, totals: DocumentTotals, issues: IssueCollector) -> None:
+    """Factura2_0 row 57: the Amazonía (2001–2003) and Tacna (2008) legends need a total of
+    exonerated operations (tributo 9997) above zero. ERROR in the 2026 workbook; the SFS
+    sheet does not check it."""
+    if model.tipo != "01":
+        return
+    for index, leyenda in enumerate(model.leyendas):
+        code = LEYENDAS_EXONERADAS.get(leyenda.codigo)
+        if code is not None and totals.exonerado <= 0:
+            _sunat(
+                issues,
+                code,
+                f"leyendas[{index}].codigo",
+                f"la leyenda {leyenda.codigo} es para operaciones exoneradas (afectación 20)",
+            )
 
 
 def check_boleta_identificada(model: ComprobanteIn, total: Decimal, issues: IssueCollector) -> None:

@@ -88,6 +88,13 @@ _A_DETRACCION = attributes(
     {"schemeAgencyName": "PE:SUNAT", "schemeName": "Codigo de detraccion", "schemeURI": _CAT + "54"}
 )
 _A_PEN = attributes({"currencyID": "PEN"})
+_A_PROPIEDAD = attributes(
+    {"listAgencyName": "PE:SUNAT", "listName": "Propiedad del item", "listURI": _CAT + "55"}
+)
+_A_TNE = attributes({"unitCode": "TNE"})
+# The sheet expects listName "Configuracion Vehícular" in a Latin-1 file; it is optional, so
+# only the agency is written.
+_A_CONFIGURACION = attributes({"listAgencyName": "PE:MTC"})
 
 
 @dataclass(frozen=True)
@@ -116,12 +123,57 @@ class Receptor:
 
 
 @dataclass(frozen=True)
+class Propiedad:
+    """An item property of catálogo 55 (cac:AdditionalItemProperty): a text, a quantity in
+    metric tonnes or a date, as the code requires (3064, 3135, 3065)."""
+
+    codigo: str
+    nombre: str
+    valor: str | None = None
+    toneladas: Decimal | None = None
+    fecha: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Direccion:
+    """An address as cac:Address: ubigeo (catálogo 13) and the detailed line, plus the
+    optional parts of an itinerant sale's delivery place."""
+
+    direccion: str
+    ubigeo: str | None = None
+    urbanizacion: str | None = None
+    provincia: str | None = None
+    departamento: str | None = None
+    distrito: str | None = None
+    pais: str | None = None
+
+
+@dataclass(frozen=True)
+class TransporteCarga:
+    """The line's cac:Delivery of a freight-transport detracción (operation 1004, 3116–3126).
+
+    ``valores`` are the referential values by type (01 service, 02 effective load, 03
+    nominal payload), always in soles (3208).
+    """
+
+    origen: Direccion
+    destino: Direccion
+    detalle: str
+    valores: tuple[tuple[str, Decimal], ...]
+    configuracion: str | None = None
+    carga_util: Decimal | None = None
+    carga_efectiva: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Linea:
     descripcion: str
     unidad: str
     totals: LineTotals
     codigo: str | None = None
     codigo_producto_sunat: str | None = None
+    propiedades: tuple[Propiedad, ...] = ()
+    transporte: TransporteCarga | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +254,8 @@ class Invoice:
     detraccion: Detraccion | None = None
     percepcion: Percepcion | None = None
     anticipos: list[Anticipo] = field(default_factory=list)
+    entrega: Direccion | None = None
+    """Where an itinerant sale delivers the goods (cac:Delivery/cac:DeliveryLocation)."""
 
     @property
     def serie_numero(self) -> str:
@@ -287,6 +341,8 @@ class _LineShape(NamedTuple):
     otros: bool
     currency: str
     afectacion: str
+    delivery: bool = False
+    propiedades: bool = False
 
 
 def _literal(text: str) -> str:
@@ -322,6 +378,8 @@ def _line_template(shape: _LineShape) -> str:
     w.leaf_safe("cbc:PriceTypeCode", "02" if afectacion.gratuita else "01", _A_PRICE_TYPE)
     w.end()
     w.end()
+    if shape.delivery:
+        w.raw("{delivery}")
     invoice_line = root.element == "Invoice"
     if invoice_line:
         for index in range(shape.ajustes):
@@ -398,12 +456,96 @@ def _line_template(shape: _LineShape) -> str:
         w.start("cac:CommodityClassification")
         w.leaf_safe("cbc:ItemClassificationCode", "{codigo_producto}", _A_UNSPSC)
         w.end()
+    if shape.propiedades:
+        w.raw("{propiedades}")
     w.end()
     w.start("cac:Price")
     w.leaf_safe("cbc:PriceAmount", "{valor_unitario}", currency)
     w.end()
     w.end()
     return _printf_template(w.text())
+
+
+def _address(w: CanonicalWriter, tag: str, direccion: Direccion) -> None:
+    """A cac:Address-like element in UBL order: ID, CitySubdivisionName, CityName,
+    CountrySubentity, District, AddressLine, Country."""
+    w.start(tag)
+    if direccion.ubigeo:
+        w.leaf("cbc:ID", direccion.ubigeo, _A_UBIGEO)
+    for child, value in (
+        ("cbc:CitySubdivisionName", direccion.urbanizacion),
+        ("cbc:CityName", direccion.provincia),
+        ("cbc:CountrySubentity", direccion.departamento),
+        ("cbc:District", direccion.distrito),
+    ):
+        if value:
+            w.leaf(child, value)
+    w.start("cac:AddressLine")
+    w.leaf("cbc:Line", direccion.direccion)
+    w.end()
+    if direccion.pais:
+        w.start("cac:Country")
+        w.leaf("cbc:IdentificationCode", direccion.pais, _A_COUNTRY)
+        w.end()
+    w.end()
+
+
+def _line_delivery(transporte: TransporteCarga) -> str:
+    """The cac:Delivery of a 1004 line (Factura2_0 rows 113–125), at line depth."""
+    w = CanonicalWriter(depth=2)
+    w.start("cac:Delivery")
+    w.start("cac:DeliveryLocation")
+    _address(w, "cac:Address", transporte.destino)
+    w.end()
+    w.start("cac:Despatch")
+    w.leaf("cbc:Instructions", transporte.detalle)
+    _address(w, "cac:DespatchAddress", transporte.origen)
+    w.end()
+    for tipo, monto in transporte.valores:
+        w.start("cac:DeliveryTerms")
+        w.leaf_safe("cbc:ID", tipo)
+        w.leaf_safe("cbc:Amount", fmt2(monto), _A_PEN)
+        w.end()
+    if transporte.configuracion or transporte.carga_util is not None or transporte.carga_efectiva is not None:
+        w.start("cac:Shipment")
+        w.leaf_safe("cbc:ID", "1")
+        w.start("cac:Consignment")
+        w.leaf_safe("cbc:ID", "1")
+        w.start("cac:TransportHandlingUnit")
+        if transporte.configuracion:
+            w.start("cac:TransportEquipment")
+            w.leaf("cbc:SizeTypeCode", transporte.configuracion, _A_CONFIGURACION)
+            w.end()
+        for tipo, toneladas in (("01", transporte.carga_util), ("02", transporte.carga_efectiva)):
+            if toneladas is not None:
+                w.start("cac:MeasurementDimension")
+                w.leaf_safe("cbc:AttributeID", tipo)
+                w.leaf_safe("cbc:Measure", fmt2(toneladas), _A_TNE)
+                w.end()
+        w.end()
+        w.end()
+        w.end()
+    w.end()
+    return w.text()
+
+
+def _item_properties(propiedades: tuple[Propiedad, ...]) -> str:
+    """cac:AdditionalItemProperty elements (catálogo 55), at item depth."""
+    w = CanonicalWriter(depth=3)
+    for propiedad in propiedades:
+        w.start("cac:AdditionalItemProperty")
+        w.leaf("cbc:Name", propiedad.nombre)
+        w.leaf("cbc:NameCode", propiedad.codigo, _A_PROPIEDAD)
+        if propiedad.valor is not None:
+            w.leaf("cbc:Value", propiedad.valor)
+        if propiedad.toneladas is not None:
+            w.leaf_safe("cbc:ValueQuantity", fmt2(propiedad.toneladas), _A_TNE)
+        if propiedad.fecha is not None:
+            w.start("cac:UsabilityPeriod")
+            w.leaf_safe("cbc:StartDate", propiedad.fecha.isoformat())
+            w.end()
+        w.end()
+    return w.text()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -598,6 +740,17 @@ class _Builder:
         w.end()
         w.end()
 
+    def delivery(self) -> None:
+        """Itinerant sale: the place where the goods are delivered (Factura2_0 row 14)."""
+        entrega = self.doc.entrega
+        if entrega is None:
+            return
+        self.w.start("cac:Delivery")
+        self.w.start("cac:DeliveryLocation")
+        _address(self.w, "cac:Address", entrega)
+        self.w.end()
+        self.w.end()
+
     def payment_means(self) -> None:
         detraccion, w = self.doc.detraccion, self.w
         if detraccion is None:
@@ -709,6 +862,8 @@ class _Builder:
             t.otros_porcentaje > 0,
             self.doc.moneda,
             t.afectacion.codigo,
+            linea.transporte is not None,
+            bool(linea.propiedades),
         )
         fields = {
             "index": str(index),
@@ -742,6 +897,10 @@ class _Builder:
             fields["icbper"] = f"{t.icbper:f}"
             fields["bolsas"] = str(t.bolsas)
             fields["icbper_unitario"] = fmt2(t.icbper_unitario)
+        if linea.transporte is not None:
+            fields["delivery"] = _line_delivery(linea.transporte)
+        if linea.propiedades:
+            fields["propiedades"] = _item_properties(linea.propiedades)
         for position, ajuste in enumerate(t.ajustes):
             fields.update(_ajuste_fields(f"aj{position}", ajuste))
         self.w.raw(_line_template(shape) % fields)
@@ -760,6 +919,7 @@ def build_invoice(doc: Invoice) -> CanonicalDocument:
     slot = builder.header()
     builder.issuer()
     builder.customer()
+    builder.delivery()
     builder.payment_means()
     if doc.tipo == "08":
         builder.global_allowances()
