@@ -73,6 +73,7 @@ def test_corpus_covers_the_homologation_groups_and_the_tax_paths():
     operaciones = {c["request"].get("tipo_operacion", "0101") for c in CASOS}
     requests = [c["request"] for c in CASOS]
     assert {"0101", "0112", "0200", "0401", "1001", "1002", "1003", "1004", "2001"} <= operaciones
+    assert {"0301", "2100", "2101", "2102", "2103", "2104", "2105"} <= operaciones
     assert any(r.get("venta_itinerante") for r in requests)
     assert any(r["tipo"] == "07" and r["motivo"]["codigo"] == "13" for r in requests)
     assert any(r.get("anticipos") for r in requests)

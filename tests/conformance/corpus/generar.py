@@ -1164,7 +1164,235 @@ def rutas() -> list[tuple[str, str, dict[str, Any]]]:
                 forma_pago={"tipo": "Credito", "cuotas": [{"monto": "1000.00", "fecha_pago": "2099-06-30"}]},
             ),
         ),
+        (
+            "carta-porte-aereo",
+            "Operación 0301: carta de porte aéreo nacional, origen y destino en cada línea",
+            documento(
+                "01",
+                "F221",
+                1,
+                CLIENTE_RUC,
+                [
+                    porte_aereo(
+                        "Flete aéreo Lima - Cusco, 120 kg",
+                        "480.00",
+                        ("150101", "Av. Elmer Faucett s/n, Callao"),
+                        ("080101", "Aeropuerto Alejandro Velasco Astete, Cusco"),
+                    ),
+                    porte_aereo(
+                        "Manipuleo de carga en origen",
+                        "35.50",
+                        ("150101", "Av. Elmer Faucett s/n, Callao"),
+                        ("080101", "Aeropuerto Alejandro Velasco Astete, Cusco"),
+                    ),
+                ],
+                tipo_operacion="0301",
+            ),
+        ),
+        (
+            "carta-porte-aereo-boleta",
+            "Boleta de la operación 0301 a un adquirente con DNI",
+            documento(
+                "03",
+                "B221",
+                1,
+                CLIENTE_DNI,
+                [
+                    porte_aereo(
+                        "Envío aéreo de encomienda a Iquitos",
+                        "95.00",
+                        ("150101", "Jr. Ica 245, Lima"),
+                        ("160101", "Av. José Abelardo Quiñones km 6, Iquitos"),
+                    )
+                ],
+                tipo_operacion="0301",
+            ),
+        ),
+        (
+            "credito-empresas",
+            "Operación 2100: intereses exonerados de un crédito a empresa y una comisión gravada",
+            documento(
+                "01",
+                "F222",
+                1,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Intereses compensatorios cuota 3 de 12",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "afectacion_igv": "20",
+                        "valor_unitario": "1250.40",
+                        "credito": {
+                            "numero_contrato": "CT-2025-000481",
+                            "fecha_otorgamiento": "2025-10-15",
+                            "monto_capital": "120000.00",
+                        },
+                    },
+                    {
+                        "descripcion": "Comisión por envío de estado de cuenta",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "afectacion_igv": "10",
+                        "valor_unitario": "8.00",
+                    },
+                ],
+                tipo_operacion="2100",
+            ),
+        ),
+        (
+            "credito-consumo-revolvente-boleta",
+            "Operación 2101: boleta de intereses de una tarjeta de crédito",
+            documento(
+                "03",
+                "B222",
+                1,
+                CLIENTE_DNI,
+                [
+                    credito_linea(
+                        "Intereses del periodo, tarjeta 4557-XXXX", "86.35", "TC-99812", "2024-03-01", "5000"
+                    )
+                ],
+                tipo_operacion="2101",
+            ),
+        ),
+        (
+            "credito-consumo-no-revolvente",
+            "Operación 2102: factura de intereses de un préstamo personal, en dólares",
+            documento(
+                "01",
+                "F222",
+                2,
+                CLIENTE_RUC,
+                [credito_linea("Intereses cuota 7 de 24", "210.75", "PP-0045-2025", "2025-06-30", "8500.50")],
+                moneda="USD",
+                tipo_operacion="2102",
+            ),
+        ),
+        (
+            "financiera-no-gravada",
+            "Operación 2103: otras operaciones no gravadas de una empresa del sistema financiero",
+            documento(
+                "01",
+                "F223",
+                1,
+                CLIENTE_RUC,
+                items(2, afectaciones=["20", "30"], offset=4),
+                tipo_operacion="2103",
+            ),
+        ),
+        (
+            "seguros",
+            "Operación 2104: prima de seguro de tipo 1 (póliza, vigencia, suma) y una línea de tipo 3",
+            documento(
+                "01",
+                "F224",
+                1,
+                CLIENTE_RUC,
+                [
+                    {
+                        "descripcion": "Prima seguro de vida ley, enero 2026",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "afectacion_igv": "30",
+                        "valor_unitario": "640.00",
+                        "seguro": {
+                            "tipo_seguro": "1",
+                            "numero_poliza": "VL-2026-00917",
+                            "vigencia_inicio": "2026-01-01",
+                            "vigencia_fin": "2026-12-31",
+                            "suma_asegurada": "250000.00",
+                        },
+                    },
+                    {
+                        "descripcion": "Derecho de emisión de póliza",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "afectacion_igv": "30",
+                        "valor_unitario": "15.00",
+                        "seguro": {"tipo_seguro": "3", "numero_poliza": "VL-2026-00917"},
+                    },
+                ],
+                tipo_operacion="2104",
+            ),
+        ),
+        (
+            "seguros-boleta",
+            "Boleta de la operación 2104: seguro de tipo 2",
+            documento(
+                "03",
+                "B224",
+                1,
+                CLIENTE_DNI,
+                [
+                    {
+                        "descripcion": "Prima seguro de desgravamen, febrero 2026",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "afectacion_igv": "30",
+                        "valor_unitario": "32.40",
+                        "seguro": {
+                            "tipo_seguro": "2",
+                            "numero_poliza": "DG-88120",
+                            "vigencia_inicio": "2026-02-01",
+                            "vigencia_fin": "2026-02-28",
+                            "suma_asegurada": "15000",
+                        },
+                    }
+                ],
+                tipo_operacion="2104",
+            ),
+        ),
+        (
+            "afp-boleta",
+            "Operación 2105: boleta de una AFP con CUSPP, periodo e interés moratorio",
+            documento(
+                "03",
+                "B225",
+                1,
+                CLIENTE_DNI,
+                [
+                    {
+                        "descripcion": "Comisión por administración de fondos, aporte voluntario",
+                        "unidad": "ZZ",
+                        "cantidad": "1",
+                        "afectacion_igv": "10",
+                        "valor_unitario": "18.60",
+                        "afp": {"cuspp": "582191JPQUI4", "periodo": "2026-01", "interes_moratorio": "1.35"},
+                    }
+                ],
+                tipo_operacion="2105",
+            ),
+        ),
     ]
+
+
+def porte_aereo(
+    descripcion: str, valor: str, origen: tuple[str, str], destino: tuple[str, str]
+) -> dict[str, Any]:
+    """A line of operation 0301: an air waybill's service, with its origin and destination."""
+    return {
+        "descripcion": descripcion,
+        "unidad": "ZZ",
+        "cantidad": "1",
+        "valor_unitario": valor,
+        "carta_porte_aereo": {
+            "origen": {"ubigeo": origen[0], "direccion": origen[1]},
+            "destino": {"ubigeo": destino[0], "direccion": destino[1]},
+        },
+    }
+
+
+def credito_linea(descripcion: str, valor: str, contrato: str, fecha: str, capital: str) -> dict[str, Any]:
+    """A line of operations 2100–2102: exonerated interest with the credit's data (3241)."""
+    return {
+        "descripcion": descripcion,
+        "unidad": "ZZ",
+        "cantidad": "1",
+        "afectacion_igv": "20",
+        "valor_unitario": valor,
+        "credito": {"numero_contrato": contrato, "fecha_otorgamiento": fecha, "monto_capital": capital},
+    }
 
 
 SFS_OBSERVA = {

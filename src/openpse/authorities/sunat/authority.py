@@ -55,7 +55,7 @@ from openpse.authorities.sunat.ubl import invoice as ubl
 from openpse.authorities.sunat.ubl.ns import CAC, CBC, CREDIT_NOTE, DEBIT_NOTE, EXT, INVOICE
 from openpse.core import xmlsafe
 from openpse.core.errors import BadRequest, Code, Issue, IssueCollector, ValidationFailed
-from openpse.core.money import round2, round_to
+from openpse.core.money import fmt2, round2, round_to
 from openpse.core.timeutil import now_lima
 from openpse.core.words import amount_in_words
 from openpse.documents.states import Estado
@@ -146,18 +146,61 @@ LEYENDA_ITINERANTE = "Venta realizada por emisor itinerante"
 
 
 def _propiedades(item: Item) -> tuple[ubl.Propiedad, ...]:
-    """Catálogo 55 properties 3001–3006 of a line of operation 1002 (recursos hidrobiológicos)."""
+    """Catálogo 55 properties of a line: 3001–3006 (operation 1002, recursos
+    hidrobiológicos), 4030–4033 (0301, carta de porte aéreo), 7004/7005/7012 (2100–2102,
+    credits), 7013–7016 (2104, insurance) and 7017–7019 (2105, AFP)."""
+    propiedades: list[ubl.Propiedad] = []
     datos = item.recursos_hidrobiologicos
-    if datos is None:
-        return ()
-    textos = [
-        ubl.Propiedad(codigo, nombre, getattr(datos, campo)) for codigo, nombre, campo in _PROPIEDADES_1002
-    ]
-    return (
-        *textos,
-        ubl.Propiedad("3005", "Fecha de descarga", fecha=datos.fecha_descarga),
-        ubl.Propiedad("3006", "Cantidad de la especie vendida", toneladas=datos.cantidad_especie),
-    )
+    if datos is not None:
+        propiedades.extend(
+            ubl.Propiedad(codigo, nombre, getattr(datos, campo))
+            for codigo, nombre, campo in _PROPIEDADES_1002
+        )
+        propiedades.append(ubl.Propiedad("3005", "Fecha de descarga", fecha=datos.fecha_descarga))
+        propiedades.append(
+            ubl.Propiedad("3006", "Cantidad de la especie vendida", toneladas=datos.cantidad_especie)
+        )
+    aereo = item.carta_porte_aereo
+    if aereo is not None:
+        propiedades += [
+            ubl.Propiedad("4030", "Lugar de origen - Código de ubigeo", aereo.origen.ubigeo),
+            ubl.Propiedad("4031", "Lugar de origen - Dirección detallada", aereo.origen.direccion),
+            ubl.Propiedad("4032", "Lugar de destino - Código de ubigeo", aereo.destino.ubigeo),
+            ubl.Propiedad("4033", "Lugar de destino - Dirección detallada", aereo.destino.direccion),
+        ]
+    credito = item.credito
+    if credito is not None:
+        propiedades += [
+            ubl.Propiedad("7004", "Número de contrato", credito.numero_contrato),
+            ubl.Propiedad(
+                "7005", "Fecha de otorgamiento del crédito", credito.fecha_otorgamiento.isoformat()
+            ),
+            ubl.Propiedad("7012", "Monto del crédito otorgado (capital)", fmt2(credito.monto_capital)),
+        ]
+    seguro = item.seguro
+    if seguro is not None:
+        if seguro.numero_poliza is not None:
+            propiedades.append(ubl.Propiedad("7013", "Número de póliza", seguro.numero_poliza))
+        if seguro.vigencia_inicio is not None:
+            propiedades.append(
+                ubl.Propiedad(
+                    "7014",
+                    "Fecha de inicio/término de vigencia de cobertura",
+                    fecha=seguro.vigencia_inicio,
+                    fecha_fin=seguro.vigencia_fin,
+                )
+            )
+        propiedades.append(ubl.Propiedad("7015", "Tipo de seguro", seguro.tipo_seguro))
+        if seguro.suma_asegurada is not None:
+            propiedades.append(ubl.Propiedad("7016", "Suma asegurada", fmt2(seguro.suma_asegurada)))
+    afp = item.afp
+    if afp is not None:
+        propiedades += [
+            ubl.Propiedad("7017", "CUSPP", afp.cuspp),
+            ubl.Propiedad("7018", "Periodo", afp.periodo),
+            ubl.Propiedad("7019", "Monto del interés moratorio", cantidad=afp.interes_moratorio),
+        ]
+    return tuple(propiedades)
 
 
 def _transporte(item: Item) -> ubl.TransporteCarga | None:

@@ -150,6 +150,63 @@ class TransporteCarga(_Model):
     )
 
 
+class CartaPorteAereo(_Model):
+    """Operación 0301 (carta de porte aéreo emitida en el ámbito nacional): origen y destino del
+    envío en cada línea, propiedades 4030–4033 del catálogo 55 (errores 3168–3171)."""
+
+    origen: Punto = Field(description="Lugar de origen: ubigeo (4030) y dirección detallada (4031).")
+    destino: Punto = Field(description="Lugar de destino: ubigeo (4032) y dirección detallada (4033).")
+
+
+class CreditoFinanciero(_Model):
+    """Operaciones 2100–2102 (créditos a empresas y de consumo): datos del crédito de la línea,
+    propiedades 7004, 7005 y 7012 del catálogo 55; al menos una línea los lleva (error 3241)."""
+
+    numero_contrato: Text = Field(
+        min_length=3, max_length=50, description="Número de contrato del crédito (7004), 3 a 50 caracteres."
+    )
+    fecha_otorgamiento: dt.date = Field(description="Fecha de otorgamiento del crédito (7005).")
+    monto_capital: Amount = Field(
+        description="Monto del crédito otorgado, el capital (7012): mayor que cero, hasta 2 decimales."
+    )
+
+
+class Seguro(_Model):
+    """Operación 2104 (operaciones no gravadas de empresas del sistema de seguros): datos de la
+    póliza, propiedades 7013–7016 del catálogo 55; al menos una línea los lleva (error 3242)."""
+
+    tipo_seguro: Literal["1", "2", "3"] = Field(
+        description="Tipo de seguro (7015): 1 y 2 exigen póliza, vigencia y suma asegurada (2898); "
+        "3 (otros), la póliza (2899)."
+    )
+    numero_poliza: Text | None = Field(default=None, max_length=50, description="Número de póliza (7013).")
+    vigencia_inicio: dt.date | None = Field(
+        default=None, description="Inicio de la vigencia de cobertura (7014)."
+    )
+    vigencia_fin: dt.date | None = Field(
+        default=None, description="Término de la vigencia de cobertura (7014)."
+    )
+    suma_asegurada: Amount | None = Field(
+        default=None, description="Suma asegurada, alcance de cobertura o monto (7016), hasta 2 decimales."
+    )
+
+
+class Afp(_Model):
+    """Operación 2105 (comprobante emitido por una AFP, solo boletas): propiedades 7017–7019 del
+    catálogo 55; al menos una línea las lleva (errores 2595–2597)."""
+
+    cuspp: XmlStr = Field(
+        pattern=r"^[0-9A-Za-z]{1,12}$",
+        description="Código único de identificación del SPP (7017): hasta 12 letras y dígitos.",
+    )
+    periodo: XmlStr = Field(
+        pattern=r"^20\d\d-(0[1-9]|1[012])$", description="Periodo del aporte, AAAA-MM (7018)."
+    )
+    interes_moratorio: Amount = Field(
+        description="Monto del interés moratorio de las comisiones (7019), hasta 2 decimales."
+    )
+
+
 class Item(_Model):
     """Línea del comprobante (cac:InvoiceLine, CreditNoteLine o DebitNoteLine)."""
 
@@ -191,6 +248,19 @@ class Item(_Model):
     )
     transporte_carga: TransporteCarga | None = Field(
         default=None, description="Datos del viaje; obligatorio en cada línea de la operación 1004."
+    )
+    carta_porte_aereo: CartaPorteAereo | None = Field(
+        default=None,
+        description="Origen y destino del envío; obligatorio en cada línea de la operación 0301.",
+    )
+    credito: CreditoFinanciero | None = Field(
+        default=None, description="Datos del crédito (operaciones 2100–2102; al menos una línea)."
+    )
+    seguro: Seguro | None = Field(
+        default=None, description="Datos de la póliza (operación 2104; al menos una línea)."
+    )
+    afp: Afp | None = Field(
+        default=None, description="Datos del aporte (operación 2105; al menos una línea)."
     )
 
 

@@ -34,7 +34,26 @@ PERCEPCION = "2001"
 NO_DOMICILIADO = "0401"
 """Sale to a non-domiciled buyer that does not qualify as an export: taxed as usual, any
 identity document of catálogo 06 (Factura2_0 row 17, 2800)."""
-OPERACIONES_SOPORTADAS = {"0101", "0112", PERCEPCION, NO_DOMICILIADO} | EXPORTACION | DETRACCION
+CARTA_PORTE_AEREO = "0301"
+"""Carta de porte aéreo issued within the country: every line carries origin and
+destination, catálogo 55 properties 4030–4033 (3168–3171)."""
+CREDITOS = {"2100", "2101", "2102"}
+"""Credits to companies and consumer credits: at least one line with contract number, date
+granted and capital, properties 7004, 7005 and 7012 (3241)."""
+FINANCIERA_NO_GRAVADA = "2103"
+"""Other operations not taxed of the financial system: no data of its own."""
+SEGUROS = "2104"
+"""Operations not taxed of insurers: at least one line with the kind of insurance, 7015
+(3242), and the policy data its kind requires (2898, 2899)."""
+AFP = "2105"
+"""Documents of an AFP (boletas only, catálogo 51): at least one line with CUSPP, period and
+late interest, 7017–7019 (2595–2597)."""
+OPERACIONES_SOPORTADAS = (
+    {"0101", "0112", PERCEPCION, NO_DOMICILIADO, CARTA_PORTE_AEREO, FINANCIERA_NO_GRAVADA, SEGUROS, AFP}
+    | EXPORTACION
+    | DETRACCION
+    | CREDITOS
+)
 DETRACCION_CODIGO_FIJO = {"1002": "004", "1003": "028", "1004": "027"}
 """3129: the good or service of catálogo 54 that some operation types impose."""
 HIDROBIOLOGICOS = "004"
@@ -204,6 +223,7 @@ def check_items(model: ComprobanteIn, issues: IssueCollector) -> None:
         else:
             _check_item(item, f"items[{index}]", issues)
     _check_detraccion_items(model, issues)
+    _check_datos_operacion(model, issues)
     afectaciones = {item.afectacion_igv for item in model.items if item.afectacion_igv in AFECTACIONES}
     if "17" in afectaciones and len(afectaciones) > 1:
         _sunat(issues, "2644", "items", "el IVAP (17) no se mezcla con otras afectaciones")
@@ -352,6 +372,117 @@ def _check_detraccion_items(model: ComprobanteIn, issues: IssueCollector) -> Non
                     f"Toneladas mayores que cero, hasta 12 enteros y 2 decimales ({codigo_sunat})",
                     f"{path}.transporte_carga.{campo}",
                 )
+
+
+_DATOS_OPERACION = (
+    ("carta_porte_aereo", {CARTA_PORTE_AEREO}, "la operación 0301 (carta de porte aéreo)"),
+    ("credito", CREDITOS, "las operaciones 2100–2102 (créditos)"),
+    ("seguro", {SEGUROS}, "la operación 2104 (empresas del sistema de seguros)"),
+    ("afp", {AFP}, "la operación 2105 (comprobante emitido por AFP)"),
+)
+
+
+def _check_datos_operacion(model: ComprobanteIn, issues: IssueCollector) -> None:
+    """Line data that some operation types require (catálogo 55 properties): Factura2_0
+    rows 147–148 and 162–173, Boleta2_0 rows 120–134."""
+    operacion = None if is_note(model) else model.tipo_operacion
+    for campo, operaciones, nombre in _DATOS_OPERACION:
+        if operacion in operaciones:
+            continue
+        for index, item in enumerate(model.items):
+            if getattr(item, campo) is not None:
+                issues.add(Code.CAMPO_INVALIDO, f"{campo} es solo para {nombre}", f"items[{index}].{campo}")
+    if operacion == CARTA_PORTE_AEREO:
+        for index, item in enumerate(model.items):
+            path = f"items[{index}].carta_porte_aereo"
+            if item.carta_porte_aereo is None:
+                _sunat(issues, "3168", path, "cada línea de la operación 0301 lleva el origen y el destino")
+                continue
+            for punto in ("origen", "destino"):
+                ubigeo = getattr(item.carta_porte_aereo, punto).ubigeo
+                if not catalogs.contains("13", ubigeo):
+                    _observation(issues, "4280", f"{path}.{punto}.ubigeo", f"'{ubigeo}' (catálogo 13)")
+    elif operacion in CREDITOS:
+        if not any(item.credito is not None for item in model.items):
+            _sunat(
+                issues,
+                "3241",
+                "items",
+                "al menos una línea lleva credito (número de contrato, fecha de otorgamiento y capital)",
+            )
+        for index, item in enumerate(model.items):
+            credito = item.credito
+            if credito is None:
+                continue
+            if not _ONE_LINE.match(credito.numero_contrato):
+                issues.add(
+                    Code.CAMPO_INVALIDO,
+                    "Texto de una línea, sin tabuladores (4280)",
+                    f"items[{index}].credito.numero_contrato",
+                )
+            monto = credito.monto_capital
+            if monto <= 0 or _decimals(monto) > 2 or monto >= MAX_INTEGER:
+                issues.add(
+                    Code.CAMPO_INVALIDO,
+                    "Capital mayor que cero, hasta 12 enteros y 2 decimales (4280)",
+                    f"items[{index}].credito.monto_capital",
+                )
+    elif operacion == SEGUROS:
+        if not any(item.seguro is not None for item in model.items):
+            _sunat(issues, "3242", "items", "al menos una línea lleva seguro (tipo de seguro y póliza)")
+        for index, item in enumerate(model.items):
+            if item.seguro is not None:
+                _check_seguro(item, f"items[{index}].seguro", issues)
+    elif operacion == AFP:
+        if not any(item.afp is not None for item in model.items):
+            _sunat(
+                issues, "2595", "items", "al menos una línea lleva afp (CUSPP, periodo e interés moratorio)"
+            )
+        for index, item in enumerate(model.items):
+            afp = item.afp
+            if afp is not None and (
+                afp.interes_moratorio < 0
+                or _decimals(afp.interes_moratorio) > 2
+                or afp.interes_moratorio >= MAX_INTEGER
+            ):
+                issues.add(
+                    Code.CAMPO_INVALIDO,
+                    "Monto de hasta 12 enteros y 2 decimales (4281)",
+                    f"items[{index}].afp.interes_moratorio",
+                )
+
+
+def _check_seguro(item: Item, path: str, issues: IssueCollector) -> None:
+    seguro = item.seguro
+    assert seguro is not None
+    if seguro.tipo_seguro in ("1", "2"):
+        for campo in ("numero_poliza", "vigencia_inicio", "suma_asegurada"):
+            if getattr(seguro, campo) is None:
+                _sunat(issues, "2898", f"{path}.{campo}", f"el tipo de seguro {seguro.tipo_seguro} lo exige")
+    elif seguro.numero_poliza is None:
+        _sunat(issues, "2899", f"{path}.numero_poliza")
+    if seguro.numero_poliza is not None and not _ONE_LINE.match(seguro.numero_poliza):
+        issues.add(Code.CAMPO_INVALIDO, "Texto de una línea, sin tabuladores (4280)", f"{path}.numero_poliza")
+    if seguro.vigencia_inicio is None:
+        if seguro.vigencia_fin is not None:
+            issues.add(
+                Code.CAMPO_INVALIDO, "El fin de la vigencia va con su inicio", f"{path}.vigencia_inicio"
+            )
+    elif seguro.vigencia_fin is None:
+        _observation(issues, "4366", f"{path}.vigencia_fin")
+    elif seguro.vigencia_fin < seguro.vigencia_inicio:
+        issues.add(
+            Code.CAMPO_INVALIDO,
+            "El fin de la vigencia no puede ser anterior a su inicio",
+            f"{path}.vigencia_fin",
+        )
+    suma = seguro.suma_asegurada
+    if suma is not None and (suma <= 0 or _decimals(suma) > 2 or suma >= MAX_INTEGER):
+        issues.add(
+            Code.CAMPO_INVALIDO,
+            "Monto mayor que cero, hasta 12 enteros y 2 decimales (4280)",
+            f"{path}.suma_asegurada",
+        )
 
 
 def _check_item(item: Item, path: str, issues: IssueCollector) -> None:

@@ -124,14 +124,17 @@ class Receptor:
 
 @dataclass(frozen=True)
 class Propiedad:
-    """An item property of catálogo 55 (cac:AdditionalItemProperty): a text, a quantity in
-    metric tonnes or a date, as the code requires (3064, 3135, 3065)."""
+    """An item property of catálogo 55 (cac:AdditionalItemProperty): a text, a quantity (in
+    metric tonnes, or a plain amount), a date or a period, as the code requires (3064, 3135,
+    3065, 3243)."""
 
     codigo: str
     nombre: str
     valor: str | None = None
     toneladas: Decimal | None = None
     fecha: dt.date | None = None
+    fecha_fin: dt.date | None = None
+    cantidad: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -540,9 +543,13 @@ def _item_properties(propiedades: tuple[Propiedad, ...]) -> str:
             w.leaf("cbc:Value", propiedad.valor)
         if propiedad.toneladas is not None:
             w.leaf_safe("cbc:ValueQuantity", fmt2(propiedad.toneladas), _A_TNE)
+        if propiedad.cantidad is not None:
+            w.leaf_safe("cbc:ValueQuantity", fmt2(propiedad.cantidad))
         if propiedad.fecha is not None:
             w.start("cac:UsabilityPeriod")
             w.leaf_safe("cbc:StartDate", propiedad.fecha.isoformat())
+            if propiedad.fecha_fin is not None:
+                w.leaf_safe("cbc:EndDate", propiedad.fecha_fin.isoformat())
             w.end()
         w.end()
     return w.text()
