@@ -21,6 +21,22 @@ from openpse.signing.certificates import Certificate
 
 
 @dataclass(frozen=True)
+class DocumentoEmitido:
+    """One of the issuer's documents as OpenPSE built it: what a note's rules compare with."""
+
+    fecha_emision: dt.date
+    moneda: str
+    total: str
+    xml: bytes = field(repr=False)
+    """The signed document as it was sent."""
+
+
+DocumentLookup = Callable[[str, str, int], "DocumentoEmitido | None"]
+"""An issuer's document by (tipo, serie, número), or None when OpenPSE did not issue it or
+the authority rejected it."""
+
+
+@dataclass(frozen=True)
 class EmpresaContext:
     """What an authority needs to know about the issuer, secrets already decrypted."""
 
@@ -40,6 +56,9 @@ class EmpresaContext:
     gre_client_id: str | None = None
     """SUNAT's GRE platform: the API client generated in SOL (guías de remisión)."""
     gre_client_secret: str | None = field(default=None, repr=False)
+    documentos: DocumentLookup | None = field(default=None, repr=False, compare=False)
+    """The issuer's own documents as OpenPSE stored them, for rules that compare a note with
+    what it modifies (SUNAT's 3260, 3320, 3321); None outside a request."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
@@ -28,7 +28,16 @@ from sqlalchemy.orm import Session, aliased
 from starlette.concurrency import run_in_threadpool
 
 from openpse import notifications
-from openpse.authorities.base import Draft, Outcome, Prepared, RegistryLookup, Submission, VoidTarget
+from openpse.authorities.base import (
+    DocumentLookup,
+    DocumentoEmitido,
+    Draft,
+    Outcome,
+    Prepared,
+    RegistryLookup,
+    Submission,
+    VoidTarget,
+)
 from openpse.core.errors import Code, Conflict, Issue, NotFound, OpenPSEError
 from openpse.core.timeutil import iso, now_lima
 from openpse.documents.states import FINAL, Estado, check_transition
@@ -166,7 +175,9 @@ def register(
     content under a used number or idempotency key is a 409.
     """
     authority = runtime.authority(empresa.pais)
-    context = empresa_context(empresa, runtime.box, runtime.keys)
+    context = replace(
+        empresa_context(empresa, runtime.box, runtime.keys), documentos=_documentos(runtime, empresa.id)
+    )
     prepared: Prepared | None = None
     if xml is not None:
         draft, prepared = authority.prepare_xml(xml, context)
@@ -356,6 +367,28 @@ def _void_target(row: Comprobante) -> VoidTarget:
         cliente_tipo=row.cliente_tipo,
         cliente_numero=row.cliente_numero,
     )
+
+
+def _documentos(runtime: Runtime, empresa_id: int) -> DocumentLookup:
+    """The issuer's documents as stored (a note's rules compare it with what it modifies);
+    read only when a rule asks, in a read transaction of its own."""
+
+    def lookup(tipo: str, serie: str, numero: int) -> DocumentoEmitido | None:
+        with runtime.db.read() as session:
+            found = session.scalar(
+                select(Comprobante).where(
+                    Comprobante.empresa_id == empresa_id,
+                    Comprobante.tipo == tipo,
+                    Comprobante.serie == serie,
+                    Comprobante.numero == numero,
+                )
+            )
+            if found is None or found.estado == Estado.RECHAZADO.value:
+                return None
+            fecha, moneda, total, blob = found.fecha_emision, found.moneda, found.total, found.xml_blob
+        return DocumentoEmitido(fecha, moneda, total, runtime.blobs.get(blob))
+
+    return lookup
 
 
 def _registry(session: Session, empresa_id: int) -> RegistryLookup:

@@ -239,6 +239,18 @@ def _entrega(model: ComprobanteIn) -> ubl.Direccion | None:
 
 
 _CONTADO = FormaPago()
+_FORMA_PAGO = etree.XPath(
+    "/*/cac:PaymentTerms[cbc:ID = 'FormaPago']/cbc:PaymentMeansID[1]/text()",
+    namespaces={"cac": CAC, "cbc": CBC},
+)
+
+
+def _forma_pago(xml: bytes) -> str | None:
+    """The FormaPago of a stored invoice (Contado, Credito), or None when it has none."""
+    found = _FORMA_PAGO(xmlsafe.parse(xml))
+    return str(found[0]).strip() if isinstance(found, list) and found else None
+
+
 _TITLES = {
     "01": "Factura electrónica",
     "03": "Boleta de venta electrónica",
@@ -427,6 +439,21 @@ class SunatAuthority(Authority):
         rules.check_leyendas_totales(model, totals, issues)
         neto = totals.total - detraccion.monto if detraccion is not None and model.moneda == "PEN" else None
         rules.check_forma_pago(model, fecha, totals.total, issues, neto)
+        if sin_valor and model.documento_afectado is not None and empresa.documentos is not None:
+            afectado_doc = model.documento_afectado
+            original = empresa.documentos(afectado_doc.tipo, afectado_doc.serie, afectado_doc.numero)
+            if original is not None:
+                rules.check_motivo_13_original(
+                    model,
+                    rules.FacturaOriginal(
+                        original.fecha_emision,
+                        original.moneda,
+                        Decimal(original.total),
+                        _forma_pago(original.xml),
+                    ),
+                    empresa.destino == "ose",
+                    issues,
+                )
         self._check_declared_totals(model, totals, issues)
         issues.raise_if_any()
         if warnings is not None:

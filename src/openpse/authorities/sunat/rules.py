@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from stdnum.pe import ruc as stdnum_ruc
@@ -736,8 +737,8 @@ def check_note(model: ComprobanteIn, issues: IssueCollector) -> None:
             _sunat(issues, "2135", "motivo.descripcion")
     motivo_13 = is_motivo_13(model)
     if motivo_13:
-        # It corrects the cuotas of a factura al crédito (3259, 3260: that the factura was
-        # on credit only SUNAT's registry knows): FormaPago Credito and its cuotas.
+        # It corrects the cuotas of a factura al crédito (3259; 3260 is checked against the
+        # factura in check_motivo_13_original when OpenPSE issued it): FormaPago Credito.
         if afectado is not None and afectado.tipo != "01":
             _sunat(issues, "3259", "documento_afectado.tipo", "la nota de motivo 13 modifica una factura")
         if model.forma_pago is None:
@@ -819,7 +820,7 @@ def check_forma_pago(
 def _check_cuotas_corregidas(forma: FormaPago, issues: IssueCollector) -> None:
     """The cuotas of a motivo-13 note (NotaCredito2_0 rows 63–64). The note totals zero, so
     the pending amount is compared with its cuotas only (3319); against the factura's total
-    (3320) and its issue date (3321) only SUNAT's registry can check."""
+    (3320) and its issue date (3321), see check_motivo_13_original."""
     suma = sum((c.monto for c in forma.cuotas), Decimal(0))
     if forma.monto_pendiente is not None:
         if forma.monto_pendiente <= 0 or _decimals(forma.monto_pendiente) > 2:
@@ -834,6 +835,51 @@ def _check_cuotas_corregidas(forma: FormaPago, issues: IssueCollector) -> None:
     for index, cuota in enumerate(forma.cuotas):
         if cuota.monto <= 0 or _decimals(cuota.monto) > 2 or cuota.monto >= MAX_INTEGER:
             _sunat(issues, "3253", f"forma_pago.cuotas[{index}].monto")
+
+
+@dataclass(frozen=True)
+class FacturaOriginal:
+    """What a motivo-13 note is checked against when OpenPSE issued the factura it modifies."""
+
+    fecha_emision: dt.date
+    moneda: str
+    total: Decimal
+    forma_pago: str | None
+
+
+def check_motivo_13_original(
+    model: ComprobanteIn, original: FacturaOriginal, ose: bool, issues: IssueCollector
+) -> None:
+    """NotaCredito2_0 rows 18, 63 and 64–65, which SUNAT checks against its registry: the
+    factura was a credit sale (3260), the pending amount does not exceed its total (3320; the
+    workbook exempts OSEs) and every cuota falls after its issue date (3321). Applied only
+    when OpenPSE issued the factura; one issued elsewhere is left to SUNAT."""
+    if original.forma_pago != "Credito":
+        _sunat(
+            issues,
+            "3260",
+            "documento_afectado",
+            "la factura modificada se emitió al contado",
+        )
+    forma = model.forma_pago
+    if forma is None or forma.tipo != "Credito":
+        return
+    pendiente = monto_pendiente(model, forma)
+    if not ose and pendiente is not None and original.moneda == model.moneda and pendiente > original.total:
+        _sunat(
+            issues,
+            "3320",
+            "forma_pago.monto_pendiente",
+            f"pendiente {pendiente:.2f} > importe de la factura {original.total:.2f}",
+        )
+    for index, cuota in enumerate(forma.cuotas):
+        if cuota.fecha_pago <= original.fecha_emision:
+            _sunat(
+                issues,
+                "3321",
+                f"forma_pago.cuotas[{index}].fecha_pago",
+                f"la factura se emitió el {original.fecha_emision.isoformat()}",
+            )
 
 
 def is_ivap(lines: list[LineTotals]) -> bool:
