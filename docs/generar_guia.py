@@ -618,6 +618,21 @@ lleva además sus datos:
   `valor_referencial_carga_efectiva`, `valor_referencial_carga_util`); opcionales
   `configuracion_vehicular`, `carga_util` y `carga_efectiva` (toneladas). Sin ellos, 3116.
 
+Otros tipos de operación piden datos por ítem (propiedades del catálogo 55):
+
+- `0301`, carta de porte aéreo nacional: `carta_porte_aereo` con `origen` y `destino`
+  (`ubigeo` y `direccion`) en cada ítem; sin ellos, 3168.
+- `2100`, `2101`, `2102`, créditos: al menos un ítem con `credito` (`numero_contrato`,
+  `fecha_otorgamiento`, `monto_capital`); sin él, 3241. `2103` no pide datos propios.
+- `2104`, seguros: al menos un ítem con `seguro` (`tipo_seguro` 1, 2 o 3; `numero_poliza`,
+  `vigencia_inicio`, `vigencia_fin`, `suma_asegurada`); sin él, 3242. Los tipos 1 y 2
+  exigen póliza, vigencia y suma asegurada (2898); el 3, la póliza (2899).
+- `2105`, comprobante de una AFP (solo boletas): al menos un ítem con `afp` (`cuspp`,
+  `periodo` AAAA-MM, `interes_moratorio`); sin él, 2595.
+
+Los tipos `0113` (NRUS), `0302` (transporte ferroviario) y `2106` (tax free) aún no se
+emiten (PSE-0020).
+
 Una venta itinerante indica dónde se entrega el bien con `venta_itinerante` (`direccion` y,
 opcionales, `ubigeo`, `urbanizacion`, `provincia`, `departamento`, `distrito`); OpenPSE
 agrega la leyenda 2005. Un flete al crédito sujeto a detracción, cuyas cuotas suman el total
@@ -630,7 +645,10 @@ CUOTAS_TEXT = """### Nota de crédito de motivo 13: corregir las cuotas
 La nota de crédito de motivo `13` corrige el monto pendiente, las fechas o las cuotas de
 una factura al crédito. Su importe es cero (3315): los ítems van sin `valor_unitario`, y
 `forma_pago` trae el crédito corregido (`monto_pendiente`, por defecto la suma de las
-cuotas). Para la factura anterior, tres cuotas nuevas:
+cuotas). Si la factura se emitió con OpenPSE, la nota se compara con ella como lo hace
+SUNAT: la factura debe ser al crédito (3260), el pendiente no puede superar su importe
+(3320, salvo envío por OSE) y cada cuota vence después de su emisión (3321). Para la factura
+anterior, tres cuotas nuevas:
 
 """
 
