@@ -290,6 +290,16 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
         "3181",
         True,
     ),
+    (
+        "gastos-deducibles-hipotecario-sin-datos-del-credito",
+        factura(
+            tipo_operacion="0112",
+            cliente={"tipo_documento": "1", "numero_documento": "46027897", "razon_social": "JUAN PEREZ"},
+            items=[item(codigo_producto_sunat="84121901")],
+        ),
+        "3150",
+        True,
+    ),
     # Payment terms (Factura2_0 rows 176–177).
     ("credito-sin-cuotas", factura(forma_pago=credito), "3249", False),
     (

@@ -89,6 +89,8 @@ MAX_INTEGER = Decimal("1e12")
 TASAS_IGV = {Decimal("18"), Decimal("10.5")}
 PRODUCTOS_0112 = {"84121901", "80131501"}
 """3181: a 0112 sale (deductible expenses of a natural person) is a rental of real estate."""
+PRODUCTO_HIPOTECARIO = "84121901"
+"""Mortgage-loan interests: SUNAT requires the credit's properties on the line (3150...)."""
 LEYENDAS_AUTOMATICAS = {"1000", "1002", "2000", "2006", "2007"}
 LEYENDA_ITINERANTE = "2005"
 """Added with venta_itinerante (4266 when the delivery address goes without it)."""
@@ -241,6 +243,18 @@ def check_items(model: ComprobanteIn, issues: IssueCollector) -> None:
             "items",
             "la operación 0112 necesita una línea con código de producto 84121901 "
             "(alquiler) u 80131501 (arrendamiento de inmuebles)",
+        )
+    if model.tipo_operacion == "0112" and any(
+        item.codigo_producto_sunat == PRODUCTO_HIPOTECARIO for item in model.items
+    ):
+        # SUNAT's sheet asks such a line for the mortgage-credit properties (7001, 7004,
+        # 7005), which OpenPSE does not build yet: the document would be rejected.
+        _sunat(
+            issues,
+            "3150",
+            "items",
+            "el código 84121901 (intereses de crédito hipotecario) exige los datos del crédito "
+            "(tipo de préstamo, partida registral, primera vivienda), que OpenPSE aún no genera",
         )
     if "40" in afectaciones and model.tipo_operacion not in EXPORTACION and not is_note(model):
         _unsupported(
