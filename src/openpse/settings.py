@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     retry_base_delay: float = Field(
         default=2.0, gt=0, description="First retry delay, seconds; doubles each time."
     )
+    reconcile_delays: str = Field(
+        default="2,5,15,30,60,120,300,600",
+        pattern=r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$",
+        description="Seconds before asking the authority again about a document whose answer was "
+        "lost (timeout, reset, 5xx): the n-th time waits the n-th value, then the last one.",
+    )
     log_level: str = "INFO"
 
     # -- scale-out (issue 6): queue engine, leases, sweeper, rate limits, ordering ---------------
@@ -144,6 +150,10 @@ class Settings(BaseSettings):
                 f"rate_limit_max_wait_s ({longest}): a worker must not lose a document mid-call"
             )
         return self
+
+    @property
+    def reconcile_schedule(self) -> tuple[float, ...]:
+        return tuple(float(value) for value in self.reconcile_delays.split(","))
 
     @property
     def resolved_database_url(self) -> str:

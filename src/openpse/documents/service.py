@@ -47,7 +47,6 @@ from openpse.tenants import empresa_context
 
 log = logging.getLogger("openpse.documents")
 
-RECONCILE_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 MAX_RETRY_DELAY = 900.0
 POLL_MIN_DELAY = 1.0
 ORDER_RECHECK = 2.0
@@ -746,7 +745,8 @@ def _apply(
                 )
                 or 0
             )
-            follow_up = RECONCILE_DELAYS[min(reconciles, len(RECONCILE_DELAYS) - 1)]
+            schedule = runtime.settings.reconcile_schedule
+            follow_up = schedule[min(reconciles, len(schedule) - 1)]
         elif new is Estado.ERROR:
             follow_up = _retry_delay(runtime, row.intentos)
         elif new is Estado.REGISTRADO:
