@@ -319,10 +319,40 @@ def _cursor_after(url: str, token: str, pages: int) -> str:
 # -- suites ---------------------------------------------------------------------------------
 
 
+def http_ceiling(total: int, concurrency: int, lines: int) -> dict[str, Any]:
+    """The same load against ``peers/http_ceiling.py`` (the server stack doing no work)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "peers" / "http_ceiling.py"), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx2.TransportError):
+                if httpx2.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("el servidor de referencia no arrancó")
+            time.sleep(0.2)
+        post_load(f"http://127.0.0.1:{port}", "-", 300, concurrency, lines)  # warm-up
+        run = post_load(f"http://127.0.0.1:{port}", "-", total, concurrency, lines)
+        run.pop("ids")
+        run["load"] = os.getloadavg()[0]
+        return run
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def suite_ingest(
     backends: list[str], total: int, concurrency: int, lines: int, api_processes: list[int]
 ) -> list[dict[str, Any]]:
-    results = []
+    print("techo HTTP (uvicorn + FastAPI sin trabajo) …", flush=True)
+    ceiling = http_ceiling(total, concurrency, lines)
+    print(f"  {ceiling['per_s']:.0f}/s p99 {ceiling['p99_ms']:.0f} ms", flush=True)
+    results = [{**ceiling, "backend": "techo", "api_processes": 1}]
     for backend in backends:
         for processes in api_processes:
             print(f"ingesta, {backend}, {processes} proceso(s) del API …", flush=True)
@@ -570,11 +600,20 @@ def render(results: dict[str, Any]) -> str:
             "RSS pico API | carga de la máquina |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
+        ceiling = next((r["per_s"] for r in results["ingest"] if r["backend"] == "techo"), None)
         for r in results["ingest"]:
+            if r["backend"] == "techo":
+                rows.append(
+                    f"| techo HTTP: uvicorn + FastAPI sin trabajo (`bench/peers/http_ceiling.py`) | 1 | — | "
+                    f"{r['documents']:,} | {r['concurrency']} | **{r['per_s']:,.0f}/s** | "
+                    f"{r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | — | — | {r['load']:.1f} |"
+                )
+                continue
             numbering = "del ERP" if r["numbered"] else "automática"
+            share = f" ({r['per_s'] / ceiling:.0%} del techo)" if ceiling else ""
             rows.append(
                 f"| {r['backend']} | {r['api_processes']} | {numbering} | {r['documents']:,} | "
-                f"{r['concurrency']} | **{r['per_s']:,.0f}/s** | {r['p50_ms']:.0f} ms | "
+                f"{r['concurrency']} | **{r['per_s']:,.0f}/s**{share} | {r['p50_ms']:.0f} ms | "
                 f"{r['p99_ms']:.0f} ms | {r['api_rss_mb']:.0f} MB | {r['load']:.1f} |"
             )
         rows.append("")
