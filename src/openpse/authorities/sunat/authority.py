@@ -32,9 +32,10 @@ from openpse.authorities.base import (
     Prepared,
     RegistryLookup,
     Submission,
+    SummaryTarget,
     VoidTarget,
 )
-from openpse.authorities.sunat import anulacion, codes, resumenes, rules
+from openpse.authorities.sunat import anulacion, codes, resumen_diario, resumenes, rules
 from openpse.authorities.sunat.cdr import Cdr, CdrError, parse_cdr_zip
 from openpse.authorities.sunat.endpoints import endpoints_for
 from openpse.authorities.sunat.models import Ajuste as AjusteIn
@@ -571,6 +572,27 @@ class SunatAuthority(Authority):
         registry: RegistryLookup,
     ) -> Prepared:
         return anulacion.prepare_void(kind, targets, motivo, empresa, today, numero, registry)
+
+    def summary_kind(self, tipo: str, serie: str) -> str | None:
+        return "RC" if resumen_diario.by_summary(tipo, serie) else None
+
+    def summary_reference(self, target: SummaryTarget) -> tuple[str, str, int] | None:
+        return resumen_diario.affected_boleta(target.tipo, target.xml)
+
+    def check_summary_line(
+        self, target: SummaryTarget, empresa: EmpresaContext, today: dt.date, registry: RegistryLookup
+    ) -> list[Issue]:
+        return resumen_diario.check_line(target, empresa, today, registry)
+
+    def prepare_summary(
+        self,
+        targets: list[SummaryTarget],
+        empresa: EmpresaContext,
+        today: dt.date,
+        numero: int,
+        registry: RegistryLookup,
+    ) -> Prepared:
+        return resumen_diario.prepare_summary(targets, empresa, today, numero, registry)
 
     def _summary_url(self, doc: Submission, empresa: EmpresaContext) -> str:
         return resumenes.summary_url(resumenes.TipoResumen(doc.tipo), empresa, self._sandbox_url)
