@@ -227,3 +227,46 @@ class Script:
             return httpx2.Response(answer.status_code, content=answer.content, headers=answer.headers)
 
         return action(request, send)
+
+
+def guia(**overrides: Any) -> dict[str, Any]:
+    """A minimal valid guía de remisión remitente (09) request, with overrides."""
+    from openpse.core.timeutil import now_lima
+
+    body: dict[str, Any] = {
+        "tipo": "09",
+        "serie": "T001",
+        "destinatario": {
+            "tipo_documento": "6",
+            "numero_documento": "20100070970",
+            "razon_social": "FERRETERIA EL CLAVO S.A.C.",
+        },
+        "motivo_traslado": "01",
+        "modalidad_traslado": "02",
+        "fecha_inicio_traslado": now_lima().date().isoformat(),
+        "peso_bruto_total": "4250.500",
+        "unidad_peso": "KGM",
+        "partida": {"ubigeo": "150101", "direccion": "Av. Argentina 1234, Cercado de Lima"},
+        "llegada": {"ubigeo": "150122", "direccion": "Calle Los Pinos 456, Miraflores"},
+        "vehiculos": [{"placa": "ABC123"}],
+        "conductores": [
+            {
+                "tipo_documento": "1",
+                "numero_documento": "46027897",
+                "nombres": "JUAN CARLOS",
+                "apellidos": "PEREZ ROJAS",
+                "licencia": "Q46027897",
+            }
+        ],
+        "bienes": [
+            {
+                "descripcion": "Cemento Portland tipo I bolsa 42.5 kg",
+                "cantidad": "100",
+                "unidad": "NIU",
+                "codigo": "CEM-001",
+                "codigo_producto_sunat": "30111601",
+            }
+        ],
+    }
+    body.update(overrides)
+    return body

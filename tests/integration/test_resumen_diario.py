@@ -247,7 +247,9 @@ def test_a_summary_that_did_not_arrive_goes_again(summary_api, script, sandbox_s
     assert _registry(sandbox_server)[("03", "B001", 1)].estado == "aceptado"
 
 
-def test_a_lost_sendsummary_answer_ends_accepted_through_a_second_summary(summary_api, script, sandbox_server):
+def test_a_lost_sendsummary_answer_ends_accepted_through_a_second_summary(
+    summary_api, script, sandbox_server
+):
     # SUNAT processed the summary but the ticket never reached us: the same bytes go again
     # (2223, the name is taken), so the boletas go in a new summary, which SUNAT answers
     # with 2282 (already informed): they are aceptado, informed once.
