@@ -36,7 +36,7 @@ from openpse.authorities.base import (
     VoidTarget,
 )
 from openpse.authorities.sunat import anulacion, codes, resumen_diario, resumenes, rules
-from openpse.authorities.sunat.cdr import Cdr, CdrError, parse_cdr_zip
+from openpse.authorities.sunat.cdr import Cdr, CdrError, other_content, parse_cdr_zip
 from openpse.authorities.sunat.endpoints import endpoints_for
 from openpse.authorities.sunat.models import Ajuste as AjusteIn
 from openpse.authorities.sunat.models import ComprobanteIn, FormaPago, Item
@@ -218,10 +218,16 @@ def _same_document(reference_id: str, expected_id: str) -> bool:
     return serie == expected_serie and numero.isdigit() and int(numero) == int(expected_numero)
 
 
-def outcome_from_cdr(cdr: Cdr, cdr_zip: bytes | None, expected_id: str) -> Outcome:
-    """The next state for a document given the CDR SUNAT sent back."""
+def outcome_from_cdr(
+    cdr: Cdr, cdr_zip: bytes | None, expected_id: str, expected_hash: str | None = None
+) -> Outcome:
+    """The next state for a document given the CDR SUNAT (or an OSE) sent back; with
+    ``expected_hash`` (the DigestValue of what we sent) an OSE's DocumentHash must match."""
     if not _same_document(cdr.reference_id, expected_id):
         return Outcome(Estado.ERROR, detalle=f"CDR de otro comprobante: {cdr.reference_id} ≠ {expected_id}")
+    mismatch = other_content(cdr, expected_hash)
+    if mismatch is not None:
+        return mismatch
     respuesta = _respuesta(cdr.response_code, cdr.description, [o.as_api() for o in cdr.observaciones])
     kind = cdr.kind
     if kind is codes.Kind.ACEPTADO:
@@ -615,7 +621,7 @@ class SunatAuthority(Authority):
             cdr = parse_cdr_zip(cdr_zip)
         except CdrError as exc:
             return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
-        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}", doc.hash)
 
     def _fault_outcome(
         self, fault: SoapFault, doc: Submission, empresa: EmpresaContext, after_resend: bool
@@ -677,7 +683,7 @@ class SunatAuthority(Authority):
                     cdr = parse_cdr_zip(status.content)
                 except CdrError as exc:
                     return Outcome(Estado.DESCONOCIDO, detalle=f"CDR de consulta ilegible: {exc}")
-                return outcome_from_cdr(cdr, status.content, f"{doc.serie}-{doc.numero}")
+                return outcome_from_cdr(cdr, status.content, f"{doc.serie}-{doc.numero}", doc.hash)
             if status.status_code in ("0011", "0127"):
                 return Outcome(
                     Estado.REGISTRADO,
@@ -700,4 +706,4 @@ class SunatAuthority(Authority):
             cdr = parse_cdr_zip(cdr_zip)
         except CdrError as exc:
             return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
-        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}", doc.hash)
