@@ -87,10 +87,10 @@ class EmpresaIn(BaseModel):
     hacienda_clave: str | None = None
     webhook_url: str | None = Field(default=None, max_length=500)
     firma_algoritmo: str = Field(default="sha256", pattern=r"^(sha256|sha1)$")
-    boletas_por_resumen: bool = Field(
-        default=False,
-        description="Perú: las boletas y sus notas se informan en el resumen diario (RC) en lugar de "
-        "enviarse una por una (véase POST /v1/resumenes).",
+    boletas_por_resumen: bool | None = Field(
+        default=None,
+        description="Perú: true informa las boletas y sus notas en el resumen diario (RC) en lugar de "
+        "enviarlas una por una (véase POST /v1/resumenes); por defecto false.",
     )
 
 
@@ -233,7 +233,7 @@ def crear_empresa(body: EmpresaIn, runtime: RuntimeDep, _admin: AdminDep, actor:
         hacienda_clave=body.hacienda_clave,
         webhook_url=body.webhook_url,
         firma_algoritmo=body.firma_algoritmo,
-        boletas_por_resumen=body.boletas_por_resumen,
+        boletas_por_resumen=bool(body.boletas_por_resumen),
     )
     given = body.model_dump(exclude_none=True, exclude=set(_SECRET_FIELDS)) | {"destino": data.destino}
     with runtime.db.session() as session:
