@@ -137,8 +137,20 @@ def test_boletas_and_a_note_go_in_one_summary_and_take_its_answer(summary_api, s
         assert registry[(doc["tipo"], doc["serie"], doc["numero"])].estado == "aceptado"
     assert script.calls.count("sendBill") == 1, "a boleta informed by summary never goes by sendBill"
     assert _summarize(client, auth) == []
-    # SUNAT holds them: a sendBill of the same boleta now would be a duplicate (1033).
+    # SUNAT holds them: a sendBill of the same boleta now is a duplicate (1033).
     assert registry[("03", "B001", 1)].file_name == f"{RC}-1.zip"
+    from openpse.authorities.sunat.soap import Credentials, SoapFault, SunatSoapClient
+
+    with runtime.db.read() as session:
+        row = session.get(Comprobante, boletas[0]["id"])
+    with pytest.raises(SoapFault) as duplicate:
+        SunatSoapClient(runtime.http).send_bill(
+            f"{runtime.settings.resolved_sandbox_url}/ol-ti-itcpfegem-beta/billService",
+            Credentials(demo.DEMO_RUC, "MODDATOS", "moddatos"),
+            row.envio_name,
+            runtime.blobs.get(row.envio_blob),
+        )
+    assert duplicate.value.code == "1033"
 
 
 def test_the_periodic_job_sends_a_closed_day_and_waits_for_the_open_one(summary_api, script):
