@@ -180,7 +180,10 @@ def test_a_note_on_a_boleta_of_an_earlier_summary_waits_for_its_answer(summary_a
     script.on("getStatus", status(502, b"<html>Bad Gateway</html>"))
     assert [s["id"] for s in _summarize(client, auth)] == [f"{RC}-1"]
     nota = _post(client, auth, _nota(1, afectado=1))
-    # The boleta's summary may still be in process: the note waits for it, then goes.
+    # The boleta's summary is still in process (its first poll is at least a second away):
+    # the note waits for SUNAT to hold the boleta, then goes.
+    assert _summarize(client, auth) == []
+    assert _get(client, auth, nota["id"], 0)["estado"] == "registrado"
     created = _summarize(client, auth)
     deadline = time.monotonic() + 30
     while not created and time.monotonic() < deadline:
