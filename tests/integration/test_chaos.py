@@ -74,6 +74,16 @@ def faulty_sandbox(tmp_path) -> Iterator[tuple[str, Any]]:
     while not server.started:
         assert time.monotonic() < deadline, "el sandbox no arrancó"
         time.sleep(0.02)
+    # Count every draw (one per emulated call) to measure the fault rate actually met.
+    plan = app.state.sandbox.faults
+    draw = plan.draw
+    plan.calls = 0
+
+    def counted() -> str | None:
+        plan.calls += 1
+        return draw()
+
+    plan.draw = counted
     try:
         yield f"http://127.0.0.1:{port}", app.state.sandbox
     finally:
@@ -232,9 +242,12 @@ def test_chaos_every_document_ends_accepted_once_with_its_cdr(tmp_path, test_cer
             runtime.close()
         figures = _check(runtime, sandbox, clients, ours)
         counts = sandbox.fault_counts()
+        calls = sandbox.faults.calls
+    rate = sum(counts.values()) / calls
     print(
         f"\ncaos: {DOCUMENTS} documentos, publicados en {posted - started:.0f} s, "
-        f"todos finales en {settled - started:.0f} s; {figures}; fallas inyectadas {counts}"
+        f"todos finales en {settled - started:.0f} s; {figures}; "
+        f"{calls} llamadas remotas, fallas inyectadas {counts} ({rate:.1%})"
     )
     assert all(counts[name] > 0 for name in ("lost_response", "http500", "empty200", "reset", "timeout")), (
         counts
@@ -287,4 +300,10 @@ def _check(runtime, sandbox, clients: Clients, ours: set[str]) -> dict[str, Any]
         else:
             assert held.xml_sha256 == sha256(runtime.blobs.get(row.xml_blob)), key
             assert cdr.response_code == "0", key
-    return {"sin_cdr": len(without_cdr), "resumenes": len(summaries), "tipos": dict(kinds)}
+    return {
+        "sin_cdr": len(without_cdr),
+        "resumenes": dict(
+            Counter((row.estado, (row.respuesta or {}).get("codigo")) for row in summaries.values())
+        ),
+        "tipos": dict(kinds),
+    }
