@@ -345,3 +345,22 @@ def test_empresa_created_with_boletas_por_resumen(api, admin_auth):
     spec = api.get("/openapi.json").json()
     assert "post" in spec["paths"]["/v1/resumenes"]
     assert "patch" in spec["paths"]["/v1/empresas/{ruc}"]
+
+
+def test_a_failed_summary_fails_its_boletas_and_they_go_again_in_a_new_one(
+    summary_api, script, sandbox_server
+):
+    client, auth, _runtime = summary_api
+    doc = _post(client, auth, boleta(numero=1))
+    # A format exception: these bytes never pass, a person must look.
+    script.on("sendSummary", fault("0306", "No se puede leer (parsear) el archivo XML"))
+    _summarize(client, auth)
+    assert _get(client, auth, f"{RC}-1")["estado"] == "fallido"
+    failed = _get(client, auth, doc["id"], 5)
+    assert failed["estado"] == "fallido", failed
+    # The summary is not retried as such: its boletas are, in a new summary.
+    assert client.post(f"/v1/comprobantes/{RC}-1/envio", headers=auth).status_code == 409
+    assert client.post(f"/v1/comprobantes/{doc['id']}/envio", headers=auth).status_code == 202
+    assert [s["id"] for s in _summarize(client, auth)] == [f"{RC}-2"]
+    assert _get(client, auth, doc["id"])["estado"] == "aceptado"
+    assert _registry(sandbox_server)[("03", "B001", 1)].file_name == f"{RC}-2.zip"

@@ -295,6 +295,21 @@ def request_send(runtime: Runtime, row: Comprobante) -> Comprobante:
         if current is None:
             raise NotFound()
         estado = Estado(current.estado)
+        informs = session.scalar(
+            select(ResumenLinea.comprobante_id)
+            .where(ResumenLinea.resumen_id == current.id, ResumenLinea.condicion == "1")
+            .limit(1)
+        )
+        if informs is not None:
+            # Its documents went fallido with it; each goes again in a new summary.
+            raise Conflict(
+                Issue(
+                    Code.CONFLICTO,
+                    "Este resumen diario informa comprobantes: reintente cada comprobante "
+                    "(POST /v1/comprobantes/{id}/envio) y van en un resumen nuevo",
+                    "estado",
+                )
+            )
         if estado is Estado.FALLIDO:
             check_transition(estado, Estado.REGISTRADO)
             current.estado = Estado.REGISTRADO.value
