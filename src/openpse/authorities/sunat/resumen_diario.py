@@ -111,6 +111,7 @@ def _linea(target: SummaryTarget) -> resumenes.LineaResumen:
         documento_afectado=afectado,
         percepcion=percepcion,
         ivap=ivap,
+        otros_tributos=_decimal(target.totales.get("otros_tributos")) or Decimal(0),
     )
 
 
