@@ -41,6 +41,7 @@ from openpse.jobs.queue import JobQueue
 from openpse.sandbox import SandboxConfig, SandboxServer
 from openpse.sandbox import create_app as create_sandbox_app
 from openpse.sandbox.config import FaultConfig
+from openpse.settings import Settings
 from openpse.storage.tables import Comprobante, Empresa, ResumenLinea
 from tests_support import ThreadedServer, boleta, factura, free_port, guia, make_runtime
 
@@ -180,7 +181,10 @@ class Clients:
 @pytest.mark.timeout(1200)
 def test_chaos_every_document_ends_accepted_once_with_its_cdr(tmp_path, test_certificate, monkeypatch):
     # Short back-offs, as the other resilience tests use: the chaos is in the answers, not the clock.
-    monkeypatch.setattr(service, "RECONCILE_DELAYS", (0.2, 0.5, 1.0, 2.0, 3.0))
+    # (The reconcile schedule is a module constant here and the setting reconcile_delays on
+    # later code: whichever exists is shortened.)
+    short = {"reconcile_delays": "0.2,0.5,1,2,3"} if "reconcile_delays" in Settings.model_fields else {}
+    monkeypatch.setattr(service, "RECONCILE_DELAYS", (0.2, 0.5, 1.0, 2.0, 3.0), raising=False)
     started = time.monotonic()
     with faulty_sandbox(tmp_path) as (sandbox_url, sandbox):
         runtime = make_runtime(
@@ -197,6 +201,7 @@ def test_chaos_every_document_ends_accepted_once_with_its_cdr(tmp_path, test_cer
             resumen_interval_s=1,
             resumen_espera_s=4,
             api_rate_limit=0,
+            **short,
         )
         with runtime.db.session() as session:
             empresa = session.scalars(select(Empresa).where(Empresa.identificacion == demo.DEMO_RUC)).one()
