@@ -423,6 +423,23 @@ def _sections(api: TestClient, capture: Capture) -> str:
         f"/v1/comprobantes/{boleta.json()['id']}/anulacion", params={"espera": 20}, json=motivo, headers=auth
     )
     parts.append(_http(None, voided, _json(motivo)))
+    parts.append(SUMMARY_TEXT)
+    cambio = {"boletas_por_resumen": True}
+    parts.append(_http(None, api.patch("/v1/empresas/20000000001", json=cambio, headers=auth), _json(cambio)))
+    parts.append(SUMMARY_WAIT_TEXT)
+    informada = api.post("/v1/comprobantes", json=BOLETA, headers=auth)
+    parts.append(_http(None, informada, _json(BOLETA)))
+    parts.append(SUMMARY_SEND_TEXT)
+    parts.append(_http(None, api.post("/v1/resumenes", headers=auth)))
+    parts.append(SUMMARY_ANSWER_TEXT)
+    parts.append(
+        _http(
+            None,
+            api.get(f"/v1/comprobantes/{informada.json()['id']}", params={"espera": 20}, headers=auth),
+        )
+    )
+    parts.append(SUMMARY_RULES_TEXT)
+    api.patch("/v1/empresas/20000000001", json={"boletas_por_resumen": False}, headers=auth)
 
     # 4. Consulta
     parts.append(STATUS_TEXT)
@@ -660,6 +677,47 @@ diario (RC) para boletas y sus notas, hasta 7 días después de la emisión (295
 comprobante queda `anulacion_pendiente` mientras SUNAT procesa el ticket, y `anulado` al
 aceptarse; el documento que lo anula va en `anulacion`, con su XML y su CDR. La boleta
 anterior:
+
+"""
+
+SUMMARY_TEXT = """### Boletas por resumen diario
+
+Una empresa puede informar sus boletas, y las notas que las modifican (series `B…`), en
+el resumen diario de SUNAT (RC, estado 1) en lugar de enviarlas una por una. Se activa al
+crear la empresa (`"boletas_por_resumen": true` en `POST /v1/empresas`) o después:
+
+"""
+
+SUMMARY_WAIT_TEXT = """Desde entonces una boleta se valida, firma y guarda (`registrado`), pero no se envía
+sola:
+
+"""
+
+SUMMARY_SEND_TEXT = """Un trabajo periódico (cada `OPENPSE_RESUMEN_INTERVAL_S`) reúne, por empresa y fecha de
+emisión, las que esperan en resúmenes de hasta 500 líneas (`RC-AAAAMMDD-n`). Un día va
+cuando termina (hora de Lima), dentro del plazo de SUNAT (un resumen con boletas de más de
+7 días se observa, 4443); con `OPENPSE_RESUMEN_ESPERA_S` va también cuando la más antigua
+esperó esos segundos. `POST /v1/resumenes` envía ya todo lo pendiente
+(`GET /v1/resumenes/pendientes` lo lista):
+
+"""
+
+SUMMARY_ANSWER_TEXT = """Cada resumen es un comprobante más (`tipo` RC) y su respuesta pasa a cada boleta: la
+boleta va `pendiente` mientras SUNAT procesa el ticket y luego `aceptado`/`observado`, o
+`rechazado` con la respuesta del resumen; su CDR es el del resumen:
+
+"""
+
+SUMMARY_RULES_TEXT = """Una línea que SUNAT rechazaría sola (por ejemplo, una nota de una boleta que SUNAT no
+tiene, 2989) no viaja: ese comprobante queda `fallido` con el motivo y el resto del día se
+informa. Una nota va en el mismo resumen que su boleta o en uno posterior, ya aceptada la
+boleta. Si la respuesta de un resumen se pierde y SUNAT ya lo había procesado (2223 al
+reenviarlo), sus boletas van en un resumen nuevo, que SUNAT responde 2282 ("ya
+informado"): quedan `aceptado`.
+
+Una boleta que aún espera su resumen no se puede anular (409): SUNAT solo anula (línea de
+estado 3) lo que un resumen anterior informó (2663), y un resumen no puede informar y
+anular la misma boleta. Envíe el resumen y anúlela cuando esté `aceptado`.
 
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,113 @@ def demo_empresa(certificate: Certificate, algoritmo: str = "sha256") -> Any:
         firma_algoritmo=algoritmo,
         certificate=certificate,
     )
+
+
+# -- scripted faults between OpenPSE and the emulator (resilience tests) --------------------
+
+FAULT = (
+    '<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body><soap-env:Fault>'
+    "<faultcode>soap-env:Client.{code}</faultcode><faultstring>{text}</faultstring></soap-env:Fault></soap-env:Body>"
+    "</soap-env:Envelope>"
+)
+
+Action = Callable[[httpx2.Request, Callable[[], httpx2.Response]], httpx2.Response]
+
+
+def forward(_request: httpx2.Request, send: Callable[[], httpx2.Response]) -> httpx2.Response:
+    return send()
+
+
+def lose_answer(request: httpx2.Request, send: Callable[[], httpx2.Response]) -> httpx2.Response:
+    send()
+    raise httpx2.ReadTimeout("respuesta perdida", request=request)
+
+
+def never_arrives(request: httpx2.Request, _send: Callable[[], httpx2.Response]) -> httpx2.Response:
+    raise httpx2.ConnectError("conexión rechazada", request=request)
+
+
+def fault(code: str, text: str = "falla") -> Action:
+    def action(_request: httpx2.Request, _send: Callable[[], httpx2.Response]) -> httpx2.Response:
+        return httpx2.Response(
+            500, content=FAULT.format(code=code, text=text).encode(), headers={"Content-Type": "text/xml"}
+        )
+
+    return action
+
+
+def status(code: int, body: bytes = b"") -> Action:
+    def action(_request: httpx2.Request, _send: Callable[[], httpx2.Response]) -> httpx2.Response:
+        return httpx2.Response(code, content=body)
+
+    return action
+
+
+class Script:
+    """Actions applied to successive calls of one SOAP operation; then plain forwarding."""
+
+    def __init__(self, sandbox_url: str) -> None:
+        self.upstream = httpx2.Client(base_url=sandbox_url, timeout=30)
+        self.actions: dict[str, list[Action]] = {}
+        self.calls: list[str] = []
+        self.lock = threading.Lock()
+
+    def on(self, operation: str, *actions: Action) -> None:
+        self.actions.setdefault(operation, []).extend(actions)
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        operation = request.headers.get("SOAPAction", "").removeprefix("urn:")
+        with self.lock:
+            self.calls.append(operation)
+            queue = self.actions.get(operation) or []
+            action = queue.pop(0) if queue else forward
+        body = request.read()
+
+        def send() -> httpx2.Response:
+            answer = self.upstream.post(request.url.path, content=body, headers=dict(request.headers))
+            return httpx2.Response(answer.status_code, content=answer.content, headers=answer.headers)
+
+        return action(request, send)
+
+
+def guia(**overrides: Any) -> dict[str, Any]:
+    """A minimal valid guía de remisión remitente (09) request, with overrides."""
+    from openpse.core.timeutil import now_lima
+
+    body: dict[str, Any] = {
+        "tipo": "09",
+        "serie": "T001",
+        "destinatario": {
+            "tipo_documento": "6",
+            "numero_documento": "20100070970",
+            "razon_social": "FERRETERIA EL CLAVO S.A.C.",
+        },
+        "motivo_traslado": "01",
+        "modalidad_traslado": "02",
+        "fecha_inicio_traslado": now_lima().date().isoformat(),
+        "peso_bruto_total": "4250.500",
+        "unidad_peso": "KGM",
+        "partida": {"ubigeo": "150101", "direccion": "Av. Argentina 1234, Cercado de Lima"},
+        "llegada": {"ubigeo": "150122", "direccion": "Calle Los Pinos 456, Miraflores"},
+        "vehiculos": [{"placa": "ABC123"}],
+        "conductores": [
+            {
+                "tipo_documento": "1",
+                "numero_documento": "46027897",
+                "nombres": "JUAN CARLOS",
+                "apellidos": "PEREZ ROJAS",
+                "licencia": "Q46027897",
+            }
+        ],
+        "bienes": [
+            {
+                "descripcion": "Cemento Portland tipo I bolsa 42.5 kg",
+                "cantidad": "100",
+                "unidad": "NIU",
+                "codigo": "CEM-001",
+                "codigo_producto_sunat": "30111601",
+            }
+        ],
+    }
+    body.update(overrides)
+    return body

@@ -120,6 +120,19 @@ class Settings(BaseSettings):
         "SUNAT takes a daily summary that annuls a boleta only after the summary that informed it.",
     )
 
+    resumen_interval_s: float = Field(
+        default=300.0,
+        ge=0.5,
+        description="How often one worker looks for boletas to inform by Resumen diario (companies with "
+        "boletas_por_resumen).",
+    )
+    resumen_espera_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="A boleta informed by Resumen diario goes out once its day is over (Lima time) or, when "
+        "set, once it has waited this many seconds, whichever comes first.",
+    )
+
     # -- observability and API protection (issue 6) ---------------------------------------------
     log_format: str = Field(
         default="json",

@@ -47,6 +47,7 @@ class EmpresaData:
     hacienda_clave: str | None = None
     webhook_url: str | None = None
     firma_algoritmo: str = "sha256"
+    boletas_por_resumen: bool = False
 
 
 def validate_empresa(data: EmpresaData) -> None:
@@ -127,6 +128,7 @@ def create_empresa(session: Session, box: SecretBox, data: EmpresaData) -> Empre
         hacienda_clave_enc=_encrypt(box, data.hacienda_clave),
         webhook_url=data.webhook_url,
         firma_algoritmo=data.firma_algoritmo,
+        boletas_por_resumen=data.boletas_por_resumen,
     )
     session.add(empresa)
     session.flush()

@@ -8,8 +8,7 @@ the document but we never heard), fails before forwarding, or answers on its own
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -21,73 +20,19 @@ from openpse.core.timeutil import now_lima
 from openpse.documents import service
 from openpse.jobs.queue import JobQueue
 from openpse.storage.tables import Comprobante, Evento
-from tests_support import boleta, factura, make_runtime, token_for
-
-FAULT = (
-    '<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body><soap-env:Fault>'
-    "<faultcode>soap-env:Client.{code}</faultcode><faultstring>{text}</faultstring></soap-env:Fault></soap-env:Body>"
-    "</soap-env:Envelope>"
+from tests_support import (
+    Script,
+    boleta,
+    factura,
+    fault,
+    lose_answer,
+    make_runtime,
+    never_arrives,
+    status,
+    token_for,
 )
 
 HOY = now_lima().date()
-
-Action = Callable[[httpx2.Request, Callable[[], httpx2.Response]], httpx2.Response]
-
-
-def forward(_request: httpx2.Request, send: Callable[[], httpx2.Response]) -> httpx2.Response:
-    return send()
-
-
-def lose_answer(request: httpx2.Request, send: Callable[[], httpx2.Response]) -> httpx2.Response:
-    send()
-    raise httpx2.ReadTimeout("respuesta perdida", request=request)
-
-
-def never_arrives(request: httpx2.Request, _send: Callable[[], httpx2.Response]) -> httpx2.Response:
-    raise httpx2.ConnectError("conexión rechazada", request=request)
-
-
-def fault(code: str, text: str = "falla") -> Action:
-    def action(_request: httpx2.Request, _send: Callable[[], httpx2.Response]) -> httpx2.Response:
-        return httpx2.Response(
-            500, content=FAULT.format(code=code, text=text).encode(), headers={"Content-Type": "text/xml"}
-        )
-
-    return action
-
-
-def status(code: int, body: bytes = b"") -> Action:
-    def action(_request: httpx2.Request, _send: Callable[[], httpx2.Response]) -> httpx2.Response:
-        return httpx2.Response(code, content=body)
-
-    return action
-
-
-class Script:
-    """Actions applied to successive calls of one SOAP operation; then plain forwarding."""
-
-    def __init__(self, sandbox_url: str) -> None:
-        self.upstream = httpx2.Client(base_url=sandbox_url, timeout=30)
-        self.actions: dict[str, list[Action]] = {}
-        self.calls: list[str] = []
-        self.lock = threading.Lock()
-
-    def on(self, operation: str, *actions: Action) -> None:
-        self.actions.setdefault(operation, []).extend(actions)
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        operation = request.headers.get("SOAPAction", "").removeprefix("urn:")
-        with self.lock:
-            self.calls.append(operation)
-            queue = self.actions.get(operation) or []
-            action = queue.pop(0) if queue else forward
-        body = request.read()
-
-        def send() -> httpx2.Response:
-            answer = self.upstream.post(request.url.path, content=body, headers=dict(request.headers))
-            return httpx2.Response(answer.status_code, content=answer.content, headers=answer.headers)
-
-        return action(request, send)
 
 
 @pytest.fixture

@@ -296,6 +296,7 @@ CASES: dict[tuple[str, str], Case] = {
     )(ctx),
     # The victim's company, by RUC.
     ("GET", "/v1/empresas/{ruc}"): _ruc_routes("", "GET"),
+    ("PATCH", "/v1/empresas/{ruc}"): _ruc_routes("", "PATCH", json={"boletas_por_resumen": True}),
     ("PUT", "/v1/empresas/{ruc}/certificado"): _ruc_routes(
         "/certificado", "PUT", json={"pfx": "AA==", "clave": "x"}
     ),
@@ -319,6 +320,11 @@ CASES: dict[tuple[str, str], Case] = {
         "/anulacion", "POST", json={"motivo": "ERROR"}
     ),
     ("POST", "/v1/firma"): _firma,
+    # Daily summaries act on the caller's own company only (nothing pending there).
+    ("POST", "/v1/resumenes"): lambda ctx: [_a("POST", "/v1/resumenes", 200, ctx.w.attacker)],
+    ("GET", "/v1/resumenes/pendientes"): lambda ctx: [
+        _a("GET", "/v1/resumenes/pendientes", 200, ctx.w.attacker)
+    ],
     # The portal, with the attacker company's user signed in.
     ("GET", "/portal"): lambda ctx: [Attempt("GET", "/portal", frozenset({200}), {}, {}, "portal")],
     ("GET", "/portal/comprobantes/{doc_id}"): _portal_docs(""),

@@ -146,6 +146,13 @@ class VoidTarget:
     cliente_numero: str | None
 
 
+@dataclass(frozen=True)
+class SummaryTarget(VoidTarget):
+    """A stored document to inform in a summary (SUNAT's Resumen diario), with its signed XML."""
+
+    xml: bytes = field(default=b"", repr=False)
+
+
 RegistryLookup = Callable[[str, str, int], tuple[str, dt.date] | None]
 """What OpenPSE knows about one of the issuer's documents, by (tipo, serie, número): the
 authority's verdict (``aceptado``, ``rechazado``, ``anulado``) and its issue date, or
@@ -206,6 +213,33 @@ class Authority(ABC):
         """Build and sign the document that annuls ``targets``; ``numero`` is its
         correlative among the documents of ``kind`` generated ``today``."""
         raise ValidationFailed(Issue(Code.NO_SOPORTADO, f"{kind} no se puede emitir por OpenPSE", "tipo"))
+
+    def summary_kind(self, tipo: str, serie: str) -> str | None:
+        """The summary that informs documents of ``tipo``/``serie`` when the issuer informs
+        them by summary (SUNAT: RC for boletas and their notes); None: sent one by one."""
+        return None
+
+    def summary_reference(self, target: SummaryTarget) -> tuple[str, str, int] | None:
+        """The (tipo, serie, número) that must be informed before ``target`` (SUNAT: the
+        boleta a note modifies), or None."""
+        return None
+
+    def check_summary_line(
+        self, target: SummaryTarget, empresa: EmpresaContext, today: dt.date, registry: RegistryLookup
+    ) -> list[Issue]:
+        """What the authority would answer against ``target`` as a line of a summary (none: it may go)."""
+        return [Issue(Code.NO_SOPORTADO, f"El tipo {target.tipo} no se informa por resumen", "tipo")]
+
+    def prepare_summary(
+        self,
+        targets: list[SummaryTarget],
+        empresa: EmpresaContext,
+        today: dt.date,
+        numero: int,
+        registry: RegistryLookup,
+    ) -> Prepared:
+        """Build and sign the summary that informs ``targets`` (one issue date)."""
+        raise ValidationFailed(Issue(Code.NO_SOPORTADO, "Esta autoridad no recibe resúmenes", "tipo"))
 
     def void_series(self, kind: str, today: dt.date) -> str:
         """The series under which annulment documents of ``kind`` are numbered."""

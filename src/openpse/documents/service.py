@@ -58,6 +58,10 @@ ALREADY_VOID = frozenset({"2323", "2987"})
 """Rejections that say the document was already annulled (RA: informed in an earlier
 Comunicación de baja; RC: already annulled or rejected), e.g. by an earlier summary
 whose answer was lost: the annulment stands."""
+ALREADY_INFORMED = frozenset({"2282"})
+"""An RC line with ConditionCode 1 for a boleta SUNAT already holds: an earlier summary
+whose answer was lost did inform it (a summary is accepted or rejected as a whole, and
+a summary sent again carries exactly the lines of the lost one)."""
 ALREADY_PRESENTED = frozenset({"2223", "2324"})
 """The summary's name was processed before: a resend after a lost answer. Its fate is
 unknown here, so its documents go out again in a new summary, whose answer tells (a
@@ -219,14 +223,20 @@ def register(
                     numero = _next_number(session, empresa.id, draft.tipo, draft.serie)
                     prepared = authority.prepare(draft, numero, context, now_lima().date())
                     files = _write_files(runtime, empresa, prepared)
-                row = _store(session, empresa, draft, prepared, files, idempotency_key, enviar)
+                por_resumen = bool(empresa.boletas_por_resumen) and (
+                    authority.summary_kind(prepared.tipo, prepared.serie) is not None
+                )
+                row = _store(
+                    session, empresa, draft, prepared, files, idempotency_key, enviar, por_resumen=por_resumen
+                )
             break
         except IntegrityError:
             # Another request took the same number or key between our read and our
             # insert: read again, and answer as for a re-post.
             if attempt == 2:
                 raise
-    if enviar and runtime.queue is not None:
+    # A document informed by summary waits for the summaries job (or POST /v1/resumenes).
+    if enviar and not row.por_resumen and runtime.queue is not None:
         runtime.queue.advance(row.id)
     return Registered(row, created=True)
 
@@ -249,6 +259,8 @@ def _store(
     files: tuple[str, str],
     idempotency_key: str | None,
     enviar: bool,
+    *,
+    por_resumen: bool = False,
 ) -> Comprobante:
     xml_key, envio_key = files
     now = utcnow()
@@ -260,6 +272,7 @@ def _store(
         numero=prepared.numero,
         estado=Estado.REGISTRADO.value,
         enviar=enviar,
+        por_resumen=por_resumen,
         fecha_emision=prepared.fecha_emision,
         moneda=prepared.moneda,
         total=prepared.total,
@@ -284,7 +297,14 @@ def _store(
     )
     session.add(row)
     session.flush()
-    _event(session, row.id, None, row.estado, "firmado y almacenado", empresa)
+    _event(
+        session,
+        row.id,
+        None,
+        row.estado,
+        "firmado y almacenado; se informa en el resumen diario" if por_resumen else "firmado y almacenado",
+        empresa,
+    )
     return row
 
 
@@ -308,6 +328,21 @@ def request_send(runtime: Runtime, row: Comprobante) -> Comprobante:
         if current is None:
             raise NotFound()
         estado = Estado(current.estado)
+        informs = session.scalar(
+            select(ResumenLinea.comprobante_id)
+            .where(ResumenLinea.resumen_id == current.id, ResumenLinea.condicion == "1")
+            .limit(1)
+        )
+        if informs is not None:
+            # Its documents went fallido with it; each goes again in a new summary.
+            raise Conflict(
+                Issue(
+                    Code.CONFLICTO,
+                    "Este resumen diario informa comprobantes: reintente cada comprobante "
+                    "(POST /v1/comprobantes/{id}/envio) y van en un resumen nuevo",
+                    "estado",
+                )
+            )
         if estado is Estado.FALLIDO:
             check_transition(estado, Estado.REGISTRADO)
             current.estado = Estado.REGISTRADO.value
@@ -320,7 +355,7 @@ def request_send(runtime: Runtime, row: Comprobante) -> Comprobante:
             )
         current.enviar = True
         current.actualizado = utcnow()
-    if runtime.queue is not None:
+    if runtime.queue is not None and not current.por_resumen:
         runtime.queue.advance(current.id)
     return current
 
@@ -427,6 +462,18 @@ def request_void(runtime: Runtime, empresa: Empresa, doc_id: str, motivo: str) -
         estado = Estado(row.estado)
         if estado in (Estado.ANULACION_PENDIENTE, Estado.ANULADO):
             return Voiding(row, _void_summary(session, doc_id), created=False)
+        if row.por_resumen and estado in (Estado.REGISTRADO, Estado.PENDIENTE):
+            # SUNAT annuls by an RC line with ConditionCode 3 only what an earlier summary
+            # informed (2663 otherwise), and one summary may not inform and annul the same
+            # boleta: the annulment follows the answer to the summary that informs it.
+            raise Conflict(
+                Issue(
+                    Code.CONFLICTO,
+                    f"El comprobante está {estado.value}: aún no fue informado a SUNAT en un resumen diario "
+                    "aceptado. Envíe el resumen (POST /v1/resumenes) y anúlelo cuando esté aceptado",
+                    "estado",
+                )
+            )
         if estado not in (Estado.ACEPTADO, Estado.OBSERVADO):
             raise Conflict(
                 Issue(
@@ -560,6 +607,9 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
             return None
         if estado is Estado.REGISTRADO and not row.enviar:
             return None
+        if row.por_resumen:
+            # Informed by a daily summary: never sent on its own; its summary moves.
+            return None
         if row.lease_hasta is not None and row.lease_hasta > now:
             return None
         if row.proximo_intento is not None and row.proximo_intento > now + dt.timedelta(seconds=0.5):
@@ -628,7 +678,12 @@ def _waits_statement() -> Any:
     carried = (
         select(line.id)
         .join(ResumenLinea, ResumenLinea.comprobante_id == line.id)
-        .where(ResumenLinea.resumen_id == Comprobante.id, _in_flight(line))
+        .where(
+            ResumenLinea.resumen_id == Comprobante.id,
+            # Lines that inform (ConditionCode 1) travel with the summary itself.
+            ResumenLinea.condicion != "1",
+            _in_flight(line),
+        )
         .limit(1)
         .scalar_subquery()
     )
@@ -775,8 +830,22 @@ def _apply(
             _event(session, doc_id, current.value, new.value, detalle)
         settled = _settle_lines(session, row, new, now) if new in FINAL else []
         presented_again = new is Estado.RECHAZADO and (row.respuesta or {}).get("codigo") in ALREADY_PRESENTED
+        informed_again = (
+            [
+                line_id
+                for line_id in settled
+                if (line := session.get(Comprobante, line_id)) is not None
+                and line.estado == Estado.REGISTRADO.value
+            ]
+            if presented_again
+            else []
+        )
     if presented_again:
         void_again(runtime, doc_id)
+    if informed_again:
+        from openpse.documents import resumen_diario
+
+        resumen_diario.summarize(runtime, claimed.empresa_id, only=set(informed_again))
     runtime.notifier.notify(doc_id)
     for line_id in settled:
         runtime.notifier.notify(line_id)
@@ -809,12 +878,18 @@ def _settle_lines(session: Session, summary: Comprobante, estado: Estado, now: d
     lines = session.scalars(select(ResumenLinea).where(ResumenLinea.resumen_id == summary.id)).all()
     codigo = (summary.respuesta or {}).get("codigo")
     settled = []
-    if estado is Estado.RECHAZADO and codigo in ALREADY_PRESENTED:
-        return []
     for line in lines:
         doc = session.get(Comprobante, line.comprobante_id, with_for_update=True)
-        if doc is None or doc.estado != Estado.ANULACION_PENDIENTE.value:
+        if doc is None:
             continue
+        if line.condicion == "1":
+            if doc.estado == Estado.PENDIENTE.value and _settle_informed(session, summary, doc, estado, now):
+                settled.append(doc.id)
+            continue
+        if doc.estado != Estado.ANULACION_PENDIENTE.value:
+            continue
+        if estado is Estado.RECHAZADO and codigo in ALREADY_PRESENTED:
+            continue  # sent again in a new summary (void_again)
         if estado in (Estado.ACEPTADO, Estado.OBSERVADO):
             target, detalle = Estado.ANULADO, f"anulado por {summary.id}"
         elif estado is Estado.RECHAZADO and codigo in ALREADY_VOID:
@@ -831,6 +906,58 @@ def _settle_lines(session: Session, summary: Comprobante, estado: Estado, now: d
     return settled
 
 
+def _settle_informed(
+    session: Session, summary: Comprobante, doc: Comprobante, estado: Estado, now: dt.datetime
+) -> bool:
+    """Give a document informed by ``summary`` (ConditionCode 1) the summary's answer.
+
+    The summary's CDR is the document's constancia: SUNAT answers a Resumen diario as a
+    whole, and the boleta has no CDR of its own. A summary whose name was taken (2223,
+    a resend after a lost answer) puts its documents back to be informed in the next
+    one, whose answer tells (2282: the lost one did inform them).
+    """
+    respuesta = summary.respuesta or {}
+    codigo = respuesta.get("codigo")
+    descripcion = respuesta.get("descripcion") or summary.ultimo_error or estado.value
+    cdr = True
+    target: Estado
+    answer: dict[str, Any] | None
+    if estado in (Estado.ACEPTADO, Estado.OBSERVADO):
+        target = estado
+        answer = {**respuesta, "descripcion": f"Informado en el resumen diario {summary.id}: {descripcion}"}
+        detalle = f"informado por {summary.id}"
+    elif estado is Estado.RECHAZADO and codigo in ALREADY_INFORMED:
+        target = Estado.ACEPTADO
+        answer = {
+            "codigo": "0",
+            "descripcion": f"SUNAT ya lo tenía informado ({codigo}, {summary.id}): lo informó un resumen "
+            "anterior cuya respuesta se perdió",
+            "observaciones": [],
+        }
+        detalle = f"{summary.id}: SUNAT ya lo tenía informado ({codigo})"
+    elif estado is Estado.RECHAZADO and codigo in ALREADY_PRESENTED:
+        target, answer, cdr = Estado.REGISTRADO, None, False
+        detalle = f"{summary.id} ya había sido presentado ({codigo}); se informa en un nuevo resumen"
+    elif estado is Estado.RECHAZADO:
+        target = Estado.RECHAZADO
+        answer = {**respuesta, "descripcion": f"Rechazado con el resumen diario {summary.id}: {descripcion}"}
+        detalle = f"rechazado con {summary.id}"
+    else:  # fallido: a person must look at the summary before its documents go again
+        target, answer, cdr = Estado.FALLIDO, None, False
+        detalle = f"el resumen diario {summary.id} quedó fallido: {descripcion}"
+    check_transition(Estado.PENDIENTE, target)
+    if answer is not None:
+        doc.respuesta = _with_predicted(answer, doc.respuesta)
+    if cdr:
+        doc.cdr_blob = summary.cdr_blob
+        doc.cdr_zip_blob = summary.cdr_zip_blob
+    doc.estado = target.value
+    doc.actualizado = now
+    doc.ultimo_error = detalle if target is Estado.FALLIDO else None
+    _event(session, doc.id, Estado.PENDIENTE.value, target.value, detalle)
+    return True
+
+
 def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
     """Re-queue documents that should be moving and are not (lost enqueue, crashed worker)."""
     now = utcnow()
@@ -839,6 +966,8 @@ def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
         ids = session.scalars(
             select(Comprobante.id)
             .where(
+                # Documents informed by summary move with their summary (see resumen_diario).
+                ~Comprobante.por_resumen,
                 or_(
                     (Comprobante.estado == Estado.REGISTRADO.value)
                     & Comprobante.enviar
@@ -848,7 +977,7 @@ def sweep(runtime: Runtime, older_than: float = 30.0) -> int:
                     )
                     & or_(Comprobante.proximo_intento.is_(None), Comprobante.proximo_intento < stale),
                     (Comprobante.estado == Estado.ENVIANDO.value) & (Comprobante.lease_hasta < now),
-                )
+                ),
             )
             .limit(10000)
         ).all()

@@ -38,7 +38,9 @@ ANSWERED = frozenset({Estado.ACEPTADO, Estado.OBSERVADO, Estado.RECHAZADO, Estad
 """States that carry the authority's final answer."""
 
 _NEXT: dict[Estado, frozenset[Estado]] = {
-    Estado.REGISTRADO: frozenset({Estado.ENVIANDO}),
+    # Informed by a daily summary: the summary carries it (pendiente), or it cannot be
+    # informed as it is (fallido).
+    Estado.REGISTRADO: frozenset({Estado.ENVIANDO, Estado.PENDIENTE, Estado.FALLIDO}),
     Estado.ENVIANDO: frozenset(
         {
             Estado.ACEPTADO,

@@ -34,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from openpse import notifications, observability
-from openpse.documents import service
+from openpse.documents import resumen_diario, service
 from openpse.jobs.limits import take_turn
 from openpse.runtime import Runtime
 from openpse.settings import Settings
@@ -143,6 +143,8 @@ class JobQueue:
         self._notify: Any = notifications_task
         self._last_notify = 0.0
         self.every("barrido", settings.sweep_interval_s, self.sweep)
+        # Boletas informed by daily summary (companies with boletas_por_resumen).
+        self.every("resumenes", settings.resumen_interval_s, self.summarize)
         # Retries that came due, and a wake-up lost to a crash: the outbox is the truth.
         self.every("notificaciones", NOTIFICATIONS_INTERVAL_S, lambda: notifications.deliver_due(runtime))
         # A transaction that wrote notifications wakes the sender once it is committed.
@@ -195,6 +197,12 @@ class JobQueue:
         if count:
             log.info("barrido: %d documentos reencolados", count)
         return count
+
+    def summarize(self) -> int:
+        created = resumen_diario.summarize(self.runtime)
+        if created:
+            log.info("resúmenes diarios: %s", ", ".join(row.id for row in created))
+        return len(created)
 
     def run_due(self) -> list[str]:
         """Run the periodic jobs whose turn this process wins now; return their names."""

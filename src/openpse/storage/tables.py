@@ -169,6 +169,9 @@ class Comprobante(Base):
     numero: Mapped[int] = mapped_column(Integer)
     estado: Mapped[str] = mapped_column(String(24))
     enviar: Mapped[bool] = mapped_column(Boolean, default=True)
+    por_resumen: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Informed to the authority in a daily summary (SUNAT's RC) rather than sent on its own:
+    never sent by itself; the summary that carries it (``resumen_lineas``) settles it."""
     fecha_emision: Mapped[dt.date] = mapped_column(Date)
     moneda: Mapped[str] = mapped_column(String(3))
     total: Mapped[str] = mapped_column(String(24))

@@ -91,6 +91,22 @@ class EmpresaIn(BaseModel):
     hacienda_clave: str | None = None
     webhook_url: str | None = Field(default=None, max_length=500)
     firma_algoritmo: str = Field(default="sha256", pattern=r"^(sha256|sha1)$")
+    boletas_por_resumen: bool | None = Field(
+        default=None,
+        description="Perú: true informa las boletas y sus notas en el resumen diario (RC) en lugar de "
+        "enviarlas una por una (véase POST /v1/resumenes); por defecto false.",
+    )
+
+
+class EmpresaCambios(BaseModel):
+    """Cambios a la configuración de envío de una empresa; un campo ausente no cambia."""
+
+    model_config = ConfigDict(extra="forbid")
+    boletas_por_resumen: bool | None = Field(
+        default=None,
+        description="true: las boletas y sus notas que se emitan desde ahora se informan en el resumen "
+        "diario; false: se envían una por una. Las que ya esperan su resumen lo siguen esperando.",
+    )
 
 
 class EmpresaOut(BaseModel):
@@ -112,6 +128,7 @@ class EmpresaOut(BaseModel):
         description="Clave del HMAC de X-OpenPSE-Firma: se muestra una sola vez, al crearla.",
     )
     firma_algoritmo: str
+    boletas_por_resumen: bool = False
     certificado: dict[str, str] | None
     logo: str | None = Field(default=None, description="Enlace al logo de la empresa, si tiene.")
 
@@ -186,6 +203,7 @@ def _out(empresa: Empresa) -> EmpresaOut:
         tiene_clave_hacienda=empresa.hacienda_clave_enc is not None,
         webhook_url=empresa.webhook_url,
         firma_algoritmo=empresa.firma_algoritmo,
+        boletas_por_resumen=bool(empresa.boletas_por_resumen),
         certificado=certificate_info(empresa),
         logo=f"/v1/empresas/{empresa.identificacion}/logo" if empresa.logo_blob else None,
     )
@@ -234,6 +252,7 @@ def crear_empresa(body: EmpresaIn, runtime: RuntimeDep, _admin: AdminDep, actor:
         hacienda_clave=body.hacienda_clave,
         webhook_url=body.webhook_url,
         firma_algoritmo=body.firma_algoritmo,
+        boletas_por_resumen=bool(body.boletas_por_resumen),
     )
     given = body.model_dump(exclude_none=True, exclude=set(_SECRET_FIELDS)) | {"destino": data.destino}
     with runtime.db.session() as session:
@@ -265,6 +284,26 @@ def crear_empresa(body: EmpresaIn, runtime: RuntimeDep, _admin: AdminDep, actor:
 )
 def ver_empresa(ruc: RucPath, runtime: RuntimeDep, principal: PrincipalDep) -> EmpresaOut:
     return _out(_owned(runtime, principal, ruc))
+
+
+@router.patch(
+    "/v1/empresas/{ruc}",
+    response_model=EmpresaOut,
+    summary="Cambiar la configuración de envío de una empresa",
+    responses=error_responses(401, 404, 413, 422, 429),
+)
+def cambiar_empresa(
+    ruc: RucPath, body: EmpresaCambios, runtime: RuntimeDep, principal: PrincipalDep, actor: ActorDep
+) -> EmpresaOut:
+    owned = _owned(runtime, principal, ruc)
+    cambios = body.model_dump(exclude_none=True)
+    with runtime.db.session() as session:
+        empresa = session.get(Empresa, owned.id, with_for_update=True)
+        assert empresa is not None
+        for campo, valor in cambios.items():
+            setattr(empresa, campo, valor)
+        record(session, actor, "empresa.modificada", empresa.identificacion, empresa.id, cambios)
+        return _out(empresa)
 
 
 @router.put(

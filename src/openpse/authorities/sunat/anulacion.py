@@ -19,7 +19,7 @@ import datetime as dt
 
 from openpse.authorities.base import EmpresaContext, Outcome, Prepared, RegistryLookup, Submission, VoidTarget
 from openpse.authorities.sunat import codes, resumenes
-from openpse.authorities.sunat.cdr import CdrError
+from openpse.authorities.sunat.cdr import CdrError, other_content
 from openpse.authorities.sunat.soap import Credentials, SoapFault, SunatSoapClient, TransportError
 from openpse.core.errors import Code, Issue, ValidationFailed
 from openpse.documents.states import Estado
@@ -180,6 +180,10 @@ def poll_summary(soap: SunatSoapClient, url: str, credentials: Credentials, doc:
     estado = status.estado
     if estado is resumenes.EstadoTicket.EN_PROCESO:
         return Outcome(Estado.PENDIENTE)
+    if status.cdr is not None:
+        mismatch = other_content(status.cdr, doc.hash)
+        if mismatch is not None:
+            return mismatch
     respuesta = status.respuesta()
     cdr = status.cdr.xml if status.cdr is not None else None
     if estado is resumenes.EstadoTicket.ACEPTADO:

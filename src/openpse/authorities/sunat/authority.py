@@ -32,10 +32,11 @@ from openpse.authorities.base import (
     Prepared,
     RegistryLookup,
     Submission,
+    SummaryTarget,
     VoidTarget,
 )
-from openpse.authorities.sunat import anulacion, codes, resumenes, rules
-from openpse.authorities.sunat.cdr import Cdr, CdrError, parse_cdr_zip
+from openpse.authorities.sunat import anulacion, codes, resumen_diario, resumenes, rules
+from openpse.authorities.sunat.cdr import Cdr, CdrError, other_content, parse_cdr_zip
 from openpse.authorities.sunat.endpoints import endpoints_for
 from openpse.authorities.sunat.models import Ajuste as AjusteIn
 from openpse.authorities.sunat.models import ComprobanteIn, FormaPago, Item
@@ -336,10 +337,16 @@ def _same_document(reference_id: str, expected_id: str) -> bool:
     return serie == expected_serie and numero.isdigit() and int(numero) == int(expected_numero)
 
 
-def outcome_from_cdr(cdr: Cdr, cdr_zip: bytes | None, expected_id: str) -> Outcome:
-    """The next state for a document given the CDR SUNAT sent back."""
+def outcome_from_cdr(
+    cdr: Cdr, cdr_zip: bytes | None, expected_id: str, expected_hash: str | None = None
+) -> Outcome:
+    """The next state for a document given the CDR SUNAT (or an OSE) sent back; with
+    ``expected_hash`` (the DigestValue of what we sent) an OSE's DocumentHash must match."""
     if not _same_document(cdr.reference_id, expected_id):
         return Outcome(Estado.ERROR, detalle=f"CDR de otro comprobante: {cdr.reference_id} ≠ {expected_id}")
+    mismatch = other_content(cdr, expected_hash)
+    if mismatch is not None:
+        return mismatch
     respuesta = _respuesta(cdr.response_code, cdr.description, [o.as_api() for o in cdr.observaciones])
     kind = cdr.kind
     if kind is codes.Kind.ACEPTADO:
@@ -720,6 +727,27 @@ class SunatAuthority(Authority):
     ) -> Prepared:
         return anulacion.prepare_void(kind, targets, motivo, empresa, today, numero, registry)
 
+    def summary_kind(self, tipo: str, serie: str) -> str | None:
+        return "RC" if resumen_diario.by_summary(tipo, serie) else None
+
+    def summary_reference(self, target: SummaryTarget) -> tuple[str, str, int] | None:
+        return resumen_diario.affected_boleta(target.tipo, target.xml)
+
+    def check_summary_line(
+        self, target: SummaryTarget, empresa: EmpresaContext, today: dt.date, registry: RegistryLookup
+    ) -> list[Issue]:
+        return resumen_diario.check_line(target, empresa, today, registry)
+
+    def prepare_summary(
+        self,
+        targets: list[SummaryTarget],
+        empresa: EmpresaContext,
+        today: dt.date,
+        numero: int,
+        registry: RegistryLookup,
+    ) -> Prepared:
+        return resumen_diario.prepare_summary(targets, empresa, today, numero, registry)
+
     def _summary_url(self, doc: Submission, empresa: EmpresaContext) -> str:
         return resumenes.summary_url(resumenes.TipoResumen(doc.tipo), empresa, self._sandbox_url)
 
@@ -741,7 +769,7 @@ class SunatAuthority(Authority):
             cdr = parse_cdr_zip(cdr_zip)
         except CdrError as exc:
             return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
-        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}", doc.hash)
 
     def _fault_outcome(
         self, fault: SoapFault, doc: Submission, empresa: EmpresaContext, after_resend: bool
@@ -803,7 +831,7 @@ class SunatAuthority(Authority):
                     cdr = parse_cdr_zip(status.content)
                 except CdrError as exc:
                     return Outcome(Estado.DESCONOCIDO, detalle=f"CDR de consulta ilegible: {exc}")
-                return outcome_from_cdr(cdr, status.content, f"{doc.serie}-{doc.numero}")
+                return outcome_from_cdr(cdr, status.content, f"{doc.serie}-{doc.numero}", doc.hash)
             if status.status_code in ("0011", "0127"):
                 return Outcome(
                     Estado.REGISTRADO,
@@ -826,4 +854,4 @@ class SunatAuthority(Authority):
             cdr = parse_cdr_zip(cdr_zip)
         except CdrError as exc:
             return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
-        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}", doc.hash)

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from openpse.authorities.base import Outcome
 from openpse.authorities.sunat import codes
 from openpse.authorities.sunat.naming import first_xml_in_zip
 from openpse.authorities.sunat.ubl.ns import CAC, CBC
 from openpse.core import xmlsafe
+from openpse.documents.states import Estado
 
 _NS = {"cac": CAC, "cbc": CBC}
 _NOTE = re.compile(r"^\s*(\d{4})\s*-\s*(.*)$", re.DOTALL)
@@ -111,3 +113,25 @@ def parse_cdr_zip(data: bytes) -> Cdr:
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise CdrError(f"zip de CDR ilegible: {exc}") from exc
     return parse_cdr_xml(xml)
+
+
+def other_content(cdr: Cdr, expected_hash: str | None) -> Outcome | None:
+    """``fallido`` when the CDR certifies other bytes than the ones we signed, else None.
+
+    An OSE's CDR carries the hash of the document it judged (CDR-OSE-Comprobante and
+    CDR-OSE-Resumen row 20, cbc:DocumentHash: the document's DigestValue). A different
+    one means the OSE holds another version of the document under this number (or
+    answers for another): the CDR is not this document's, and a person must look.
+    SUNAT's own CDR has no hash, and then there is nothing to compare."""
+    if cdr.document_hash is None or not expected_hash or cdr.document_hash.strip() == expected_hash.strip():
+        return None
+    return Outcome(
+        Estado.FALLIDO,
+        {
+            "codigo": cdr.response_code,
+            "descripcion": f"El CDR recibido certifica otro contenido (DocumentHash {cdr.document_hash}, "
+            f"hash del comprobante firmado {expected_hash}); revise en la autoridad qué documento tiene",
+            "observaciones": [],
+        },
+        detalle=f"DocumentHash del CDR {cdr.document_hash} ≠ {expected_hash}",
+    )

@@ -391,7 +391,7 @@ class RetPerAuthority(Authority):
             cdr = parse_cdr_zip(cdr_zip)
         except CdrError as exc:
             return Outcome(Estado.DESCONOCIDO, detalle=f"respuesta sin CDR legible: {exc}")
-        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}")
+        return outcome_from_cdr(cdr, cdr_zip, f"{doc.serie}-{doc.numero}", doc.hash)
 
     @staticmethod
     def _fault_outcome(fault: SoapFault, doc: Submission, resend: bool) -> Outcome:

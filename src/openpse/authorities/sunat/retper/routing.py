@@ -28,11 +28,13 @@ from openpse.authorities.base import (
     Prepared,
     RegistryLookup,
     Submission,
+    SummaryTarget,
     VoidTarget,
 )
 from openpse.authorities.sunat.guias.ubl import DESPATCH_ADVICE
 from openpse.authorities.sunat.retper.kinds import KINDS
 from openpse.core import xmlsafe
+from openpse.core.errors import Issue
 
 _RETPER_ROOTS = frozenset((kind.namespace, kind.root) for kind in KINDS.values())
 _GUIAS = frozenset({"09", "31"})
@@ -104,6 +106,27 @@ class SunatRouter(Authority):
         registry: RegistryLookup,
     ) -> Prepared:
         return self._by_void_kind(kind).prepare_void(kind, targets, motivo, empresa, today, numero, registry)
+
+    def summary_kind(self, tipo: str, serie: str) -> str | None:
+        return self._by_tipo(tipo).summary_kind(tipo, serie)
+
+    def summary_reference(self, target: SummaryTarget) -> tuple[str, str, int] | None:
+        return self._by_tipo(target.tipo).summary_reference(target)
+
+    def check_summary_line(
+        self, target: SummaryTarget, empresa: EmpresaContext, today: dt.date, registry: RegistryLookup
+    ) -> list[Issue]:
+        return self._by_tipo(target.tipo).check_summary_line(target, empresa, today, registry)
+
+    def prepare_summary(
+        self,
+        targets: list[SummaryTarget],
+        empresa: EmpresaContext,
+        today: dt.date,
+        numero: int,
+        registry: RegistryLookup,
+    ) -> Prepared:
+        return self.comprobantes.prepare_summary(targets, empresa, today, numero, registry)
 
     def void_series(self, kind: str, today: dt.date) -> str:
         return self._by_void_kind(kind).void_series(kind, today)
