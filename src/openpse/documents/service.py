@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from openpse import notifications
 from openpse.authorities.base import Draft, Outcome, Prepared, RegistryLookup, Submission, VoidTarget
 from openpse.core.errors import Code, Conflict, Issue, NotFound
-from openpse.core.timeutil import iso, now_lima
+from openpse.core.timeutil import LIMA, iso, now_lima, zona_de
 from openpse.documents.states import FINAL, Estado, check_transition
 from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, utcnow
@@ -74,7 +74,9 @@ def _event(session: Session, doc_id: str, anterior: str | None, estado: str, det
     empresa = session.get(Empresa, row.empresa_id) if row is not None else None
     if row is None or empresa is None or not (empresa.webhook_url or (empresa.smtp and row.cliente_email)):
         return
-    notifications.record(session, row, empresa, estado, to_api(row, empresa.identificacion))
+    notifications.record(
+        session, row, empresa, estado, to_api(row, empresa.identificacion, zona_de(empresa.pais))
+    )
 
 
 def _series_upsert(session: Session, empresa_id: int, tipo: str, serie: str, ultimo: Any) -> Any:
@@ -148,18 +150,21 @@ def register(
     xml: bytes | None = None,
     idempotency_key: str | None = None,
     enviar: bool = True,
+    draft: Draft | None = None,
 ) -> Registered:
     """Validate, build, sign and store a document; queue it when ``enviar``.
 
+    ``draft`` is a request the authority already parsed by other means (a Costa Rican
+    MensajeReceptor, :mod:`openpse.authorities.hacienda.recepcion`); its ``prepare`` builds it.
     The same request again returns the stored document (``created=False``); different
     content under a used number or idempotency key is a 409.
     """
     authority = runtime.authority(empresa.pais)
     context = empresa_context(empresa, runtime.box, runtime.keys)
     prepared: Prepared | None = None
-    if xml is not None:
+    if draft is None and xml is not None:
         draft, prepared = authority.prepare_xml(xml, context)
-    else:
+    elif draft is None:
         draft = authority.parse(payload)
     with runtime.db.read() as session:
         existing = _existing(session, empresa.id, draft, idempotency_key)
@@ -694,6 +699,9 @@ def _apply(
             if follow_up is None:
                 new = Estado.FALLIDO
                 detalle = f"el ticket {row.ticket} sigue en proceso después de {POLL_GIVE_UP}; revise en SOL"
+        if outcome.retry_after is not None and new not in FINAL:
+            # The authority said when to come back (HTTP 429 Retry-After): exactly then.
+            follow_up = max(outcome.retry_after, 0.0)
         check_transition(current, new)
         if cdr_key is not None:
             row.cdr_blob = cdr_key
@@ -830,8 +838,8 @@ async def wait_final(runtime: Runtime, empresa_id: int, doc_id: str, seconds: fl
         runtime.notifier.unsubscribe(doc_id, waiter)
 
 
-def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
-    """The document body of API.md."""
+def to_api(row: Comprobante, ruc: str, zona: dt.tzinfo = LIMA) -> dict[str, Any]:
+    """The document body of API.md; times in ``zona``, the company's (:func:`zona_de`)."""
     base = f"/v1/comprobantes/{row.id}"
     return {
         "id": row.id,
@@ -850,8 +858,8 @@ def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
         # A document without totals (a summary that annuls others) has no printed form.
         "enlaces": {"xml": f"{base}/xml", "cdr": f"{base}/cdr"}
         | ({"pdf": f"{base}/pdf"} if row.totales else {}),
-        "creado": iso(row.creado),
-        "actualizado": iso(row.actualizado),
+        "creado": iso(row.creado, zona),
+        "actualizado": iso(row.actualizado, zona),
     }
 
 
