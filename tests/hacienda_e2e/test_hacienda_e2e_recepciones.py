@@ -9,19 +9,16 @@ emulator's register (what it received under ``clave-consecutivoReceptor`` and ju
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import functools
-import itertools
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from hacienda_e2e_support import (
-    CR,
+    PROVEEDOR_CEDULA,
     certificate_pem,
-    factura,
     final,
     local,
+    recibida,
     rows,
     verify_signature,
     xsd_errors,
@@ -30,47 +27,10 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from openpse import demo
-from openpse.authorities.hacienda import ComprobanteIn, Emisor, emitir
-from openpse.authorities.hacienda.perfil import generar_certificado_prueba, tipo_identificacion
-from openpse.signing.certificates import Certificate
 
 Api = tuple[TestClient, dict[str, str]]
 
-PROVEEDOR_CEDULA = "3102987654"
-PROVEEDOR = {
-    "nombre": "Distribuidora Proveedora Sociedad Anónima",
-    "identificacion": {"tipo": "02", "numero": PROVEEDOR_CEDULA},
-    "ubicacion": {"provincia": "2", "canton": "01", "distrito": "01", "otras_senas": "Frente al parque"},
-    "correos": ["facturas@proveedora.cr"],
-    "codigo_actividad": "523101",
-}
 MR_XSD = "MensajeReceptor_V4.4.xsd"
-_numeros = itertools.count(1)
-
-
-@functools.cache
-def certificado(cedula: str = PROVEEDOR_CEDULA) -> Certificate:
-    return generar_certificado_prueba(cedula, "PROVEEDOR DE PRUEBA")
-
-
-def recibida(receptor: str = demo.DEMO_CR_CEDULA, firmante: str = PROVEEDOR_CEDULA) -> tuple[bytes, str]:
-    """A factura the supplier signed for ``receptor``: its XML and its clave."""
-    comprobante = ComprobanteIn.model_validate(
-        factura(
-            receptor={
-                "nombre": "Empresa que recibe",
-                "identificacion": {"tipo": tipo_identificacion(receptor), "numero": receptor},
-            }
-        )
-    )
-    firmado = emitir(
-        comprobante,
-        Emisor.model_validate(PROVEEDOR),
-        certificado(firmante),
-        numero=next(_numeros),
-        ahora=dt.datetime.now(CR),
-    )
-    return firmado.xml, firmado.clave
 
 
 def _post(api: Api, xml: bytes, **campos: Any) -> Any:
