@@ -204,6 +204,18 @@ def recibida(receptor: str = demo.DEMO_CR_CEDULA, firmante: str = PROVEEDOR_CEDU
     return firmado.xml, firmado.clave
 
 
+def compra_recibida() -> bytes:
+    """A factura electrónica de compra (issued by the buyer, the supplier's company here)."""
+    comprobante = ComprobanteIn.model_validate(payload("08"))
+    return emitir(
+        comprobante,
+        Emisor.model_validate(PROVEEDOR),
+        certificado(),
+        numero=next(_numeros),
+        ahora=dt.datetime.now(CR),
+    ).xml
+
+
 # -- oracles -----------------------------------------------------------------------------------
 
 

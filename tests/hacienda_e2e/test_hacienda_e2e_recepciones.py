@@ -16,6 +16,7 @@ import pytest
 from hacienda_e2e_support import (
     PROVEEDOR_CEDULA,
     certificate_pem,
+    compra_recibida,
     final,
     local,
     recibida,
@@ -227,6 +228,7 @@ def _unsigned(xml: bytes) -> bytes:
             "PSE-CR908",
             "no está firmado por su emisor",
         ),
+        ("compra", compra_recibida, 422, "PSE-CR909", "factura electrónica de compra"),
         (
             "a otra empresa",
             lambda: recibida(receptor="3101555666")[0],
