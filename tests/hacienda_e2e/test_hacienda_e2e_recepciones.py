@@ -9,6 +9,7 @@ emulator's register (what it received under ``clave-consecutivoReceptor`` and ju
 from __future__ import annotations
 
 import base64
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -308,3 +309,32 @@ def test_the_openapi_documents_the_endpoint(cr_api: Api) -> None:
     )
     assert "mensaje" in {p["name"] for p in operation["parameters"]}
     assert {"200", "202", "409", "415", "422"} <= set(operation["responses"])
+
+
+def test_the_portal_lists_and_shows_a_mensaje_receptor(cr_api: Api) -> None:
+    client, _ = cr_api
+    xml, _ = recibida()
+    doc = _post(cr_api, xml, mensaje=1).json()
+    form = client.get("/portal/ingresar").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf is not None
+    signed_in = client.post(
+        "/portal/ingresar",
+        data={
+            "usuario": demo.DEMO_CR_USER,
+            "clave": "demo-secret",
+            "csrf": csrf.group(1),
+            "siguiente": "/portal",
+        },
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+
+    listing = client.get("/portal")
+    detail = client.get(f"/portal/comprobantes/{doc['id']}")
+
+    assert listing.status_code == 200
+    assert doc["id"] in listing.text
+    assert detail.status_code == 200
+    assert f"/portal/comprobantes/{doc['id']}/archivos/xml" in detail.text
+    assert f"/portal/comprobantes/{doc['id']}/archivos/pdf" not in detail.text
