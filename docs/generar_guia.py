@@ -26,6 +26,8 @@ from starlette.testclient import TestClient
 
 from openpse import demo
 from openpse.api.app import create_app
+from openpse.authorities.hacienda import ComprobanteIn, Emisor, emitir
+from openpse.authorities.hacienda.perfil import generar_certificado_prueba, tipo_identificacion
 from openpse.jobs.queue import JobQueue
 from openpse.runtime import Runtime
 from openpse.sandbox import SandboxConfig
@@ -253,7 +255,7 @@ def generate(out: Path) -> None:
         settings = Settings(data_dir=Path(tmp) / "data", sandbox_url=f"http://127.0.0.1:{sandbox_port}")
         runtime = Runtime.create(settings, create_master_key=True, http=http)
         runtime.db.migrate()
-        demo.seed(runtime)
+        demo.seed(runtime, costa_rica=True)
         JobQueue(runtime)
         try:
             with TestClient(create_app(runtime, start_workers=2), base_url="http://127.0.0.1:8000") as api:
@@ -485,7 +487,83 @@ def _sections(api: TestClient, capture: Capture) -> str:
     parts.append(LIST_TEXT)
     parts.append(_http(None, api.get("/v1/comprobantes", params={"tipo": "01", "tamano": 2}, headers=auth)))
     parts.append(_http(None, api.get("/v1/comprobantes/20000000001-01-F999-1", headers=auth)))
+    parts.append(_costa_rica(api))
     parts.append(FOOTER)
+    return "".join(parts)
+
+
+PROVEEDOR_CR = {
+    "nombre": "Distribuidora Proveedora Sociedad Anónima",
+    "identificacion": {"tipo": "02", "numero": "3102987654"},
+    "ubicacion": {"provincia": "2", "canton": "01", "distrito": "01", "otras_senas": "Frente al parque"},
+    "correos": ["facturas@proveedora.cr"],
+    "codigo_actividad": "523101",
+}
+
+
+def _factura_de_proveedor(numero: int, receptor: str = demo.DEMO_CR_CEDULA) -> bytes:
+    """A factura a supplier signed for the demo company (its own test key), as received."""
+    comprobante = ComprobanteIn.model_validate(
+        {
+            "tipo": "01",
+            "receptor": {
+                "nombre": demo.DEMO_CR_RAZON_SOCIAL,
+                "identificacion": {"tipo": tipo_identificacion(receptor), "numero": receptor},
+            },
+            "medios_pago": [{"tipo": "04"}],
+            "condicion_venta": "02",
+            "plazo_credito": "30",
+            "items": [
+                {
+                    "cabys": "2211100000000",
+                    "cantidad": "10",
+                    "unidad": "Unid",
+                    "descripcion": "Resma de papel",
+                    "precio_unitario": "3500",
+                    "impuestos": [{"codigo": "01", "codigo_tarifa_iva": "08"}],
+                }
+            ],
+        }
+    )
+    proveedor = Emisor.model_validate(PROVEEDOR_CR)
+    certificado = generar_certificado_prueba(proveedor.identificacion.numero, "PROVEEDOR DE EJEMPLO")
+    return emitir(comprobante, proveedor, certificado, numero=numero).xml
+
+
+def _costa_rica(api: TestClient) -> str:
+    parts = [CR_TEXT]
+    form = f"grant_type=client_credentials&client_id={demo.DEMO_CR_CLIENT}&client_secret=demo-secret"
+    token = api.post(
+        "/v1/oauth2/token", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    recibida = _factura_de_proveedor(1)
+    body = {
+        "xml": base64.b64encode(recibida).decode("ascii"),
+        "mensaje": 1,
+        "condicion_impuesto": "01",
+    }
+    accepted = api.post("/v1/recepciones", json=body, params={"espera": 30}, headers=auth)
+    parts.append(_http(None, accepted, _json({**body, "xml": _clip(body["xml"], 120)})))
+    doc_id = accepted.json()["id"]
+    parts.append(CR_XML_TEXT)
+    signed = api.get(f"/v1/comprobantes/{doc_id}/xml", headers=auth)
+    parts.append(_block("http", f"GET /v1/comprobantes/{doc_id}/xml\nAuthorization: Bearer …"))
+    parts.append(_block("xml", _clip_base64(_pretty_xml(signed.content))))
+    parts.append(CR_REJECT_TEXT)
+    otra = _factura_de_proveedor(2)
+    params = {"mensaje": "3", "detalle": "La mercadería no corresponde al pedido", "espera": "30"}
+    rejected = api.post(
+        "/v1/recepciones", content=otra, params=params, headers={**auth, "Content-Type": "application/xml"}
+    )
+    parts.append(_http(None, rejected, _clip(otra.decode("utf-8"), 600)))
+    parts.append(CR_ERRORS_TEXT)
+    again = {**body, "mensaje": 3, "detalle": "Cambio de opinión"}
+    conflict = api.post("/v1/recepciones", json=again, headers=auth)
+    parts.append(_http(None, conflict, _json({**again, "xml": _clip(again["xml"], 120)})))
+    ajena = {"xml": base64.b64encode(_factura_de_proveedor(3, "3101555666")).decode("ascii"), "mensaje": 1}
+    refused = api.post("/v1/recepciones", json=ajena, headers=auth)
+    parts.append(_http(None, refused, _json({**ajena, "xml": _clip(ajena["xml"], 120)})))
     return "".join(parts)
 
 
@@ -493,7 +571,8 @@ HEADER = """# Guía de integración de OpenPSE
 
 Esta guía explica, en el orden en que un ERP o un punto de venta lo necesita, cómo emitir
 comprobantes electrónicos de SUNAT con OpenPSE: 1) autenticación y token, 2) generación y
-firma, 3) envío, 4) consulta de estado y CDR.
+firma, 3) envío, 4) consulta de estado y CDR; y para Costa Rica, 5) cómo responder a Hacienda
+los comprobantes que los proveedores le envían a la empresa (mensaje receptor).
 
 Cada ejemplo de esta página es una llamada real: `docs/generar_guia.py` levanta OpenPSE
 con la empresa demo (RUC 20000000001) y el sandbox de SUNAT, hace las llamadas y copia aquí
@@ -750,6 +829,48 @@ LIST_TEXT = """Listado con filtros (`tipo`, `serie`, `estado`, `desde`, `hasta`,
 
 """
 
+CR_TEXT = """## 5. Costa Rica: responder un comprobante recibido (mensaje receptor)
+
+Una empresa de Costa Rica (`pais` `CR`) que recibe una factura, nota de débito o nota de
+crédito electrónica de un proveedor la acepta (`mensaje` 1), la acepta parcialmente (2) o la
+rechaza (3) ante Hacienda con un MensajeReceptor. Con OpenPSE basta enviar el XML recibido a
+`POST /v1/recepciones`: en JSON, en base64 en `xml`; o el XML tal cual como cuerpo
+(`Content-Type: application/xml`) con los demás campos como parámetros de la URL.
+
+OpenPSE verifica el XML antes de numerar nada: que sea un comprobante v4.4 cuya clave
+contenga su consecutivo y la identificación de su emisor, que la firma sea válida (todos
+los resúmenes y el valor RSA) y la haga un certificado del emisor, y que el receptor sea la
+empresa. El mensaje toma del XML la clave, el proveedor, `MontoTotalImpuesto` y
+`TotalFactura`; la petición indica `mensaje`, `detalle` (el motivo, recomendado en un
+rechazo) y, para el IVA, `condicion_impuesto` (01 crédito general, 02 crédito parcial, 03
+bienes de capital, 04 gasto corriente sin crédito, 05 proporcionalidad),
+`monto_total_impuesto_acreditar` (por defecto todo el impuesto con 01 y 03; obligatorio con
+02 y 05), `monto_total_gasto_aplicable` (por defecto el total con 04) y `codigo_actividad`.
+El mensaje lleva su propio consecutivo: tipo 05 (aceptación), 06 (parcial) o 07 (rechazo),
+con una numeración por sucursal, terminal y tipo (`sucursal`, `terminal`, `numero`
+opcionales). Su `id` es `clave-consecutivoReceptor`, como lo identifica Hacienda, y desde
+ahí se consulta como cualquier comprobante: `GET /v1/comprobantes/{id}`, `/xml`, `/cdr` (el
+MensajeHacienda), webhooks. Las horas de una empresa de Costa Rica van en hora de Costa
+Rica (`-06:00`).
+
+"""
+CR_XML_TEXT = """El MensajeReceptor firmado (XAdES-EPES con el rol `Receptor`), tal como se envió a
+Hacienda con `consecutivoReceptor`:
+
+"""
+CR_REJECT_TEXT = """Un rechazo, con el XML recibido como cuerpo. El `estado` es el del mensaje ante
+Hacienda: `aceptado` quiere decir que Hacienda registró el rechazo del comprobante (un
+mensaje que Hacienda no admite queda `rechazado`, con su MensajeHacienda en `/cdr`):
+
+"""
+CR_ERRORS_TEXT = """Se responde una vez por comprobante: la misma petición de nuevo devuelve el mismo
+mensaje (`200`); otra respuesta al mismo comprobante es `409`, salvo que la anterior haya
+sido rechazada por Hacienda o haya fallado. Un XML que no está dirigido a la empresa
+(`PSE-CR907`), cuya firma no es válida o no es del emisor (`PSE-CR908`), o que no se responde
+con un mensaje receptor, como una factura de compra (`PSE-CR909`), es `422` y no consume
+número:
+
+"""
 FOOTER = """## Referencia
 
 - La especificación completa está en `/openapi.json` y en la documentación interactiva

@@ -824,6 +824,10 @@ def test_every_rule_code_has_a_negative_case():
         "PSE-CR904",
         "PSE-CR905",
         "PSE-CR906",
+        # hacienda_e2e/test_hacienda_e2e_recepciones: the received comprobante of a MensajeReceptor
+        "PSE-CR907",
+        "PSE-CR908",
+        "PSE-CR909",
     }
     assert {code.value for code in CodigoCR} <= exercised
 

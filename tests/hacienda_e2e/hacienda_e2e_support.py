@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import itertools
 import socket
 import threading
 import time
@@ -32,13 +33,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.testclient import TestClient
 
 from openpse import demo
+from openpse.authorities.hacienda import ComprobanteIn, Emisor, emitir
 from openpse.authorities.hacienda.authority import HaciendaAuthority, documentos_firmados
 from openpse.authorities.hacienda.callback import handle_callback
 from openpse.authorities.hacienda.formatos import FORMATOS
+from openpse.authorities.hacienda.perfil import generar_certificado_prueba, tipo_identificacion
 from openpse.runtime import Runtime
 from openpse.sandbox import SandboxConfig, SandboxServer, create_app
 from openpse.sandbox.config import FaultConfig
 from openpse.sandbox.hacienda import HaciendaSandboxConfig
+from openpse.signing.certificates import Certificate
 from openpse.storage.tables import Comprobante, Empresa, Evento
 from tests_support import make_runtime, shared_path, token_for
 
@@ -160,6 +164,56 @@ def payload(tipo: str, referido: tuple[str, str] | None = None, **extra: Any) ->
 
 def factura(**extra: Any) -> dict[str, Any]:
     return payload("01", **extra)
+
+
+# -- a supplier's comprobante, received by the demo company --------------------------------
+
+PROVEEDOR_CEDULA = "3102987654"
+PROVEEDOR = {
+    "nombre": "Distribuidora Proveedora Sociedad Anónima",
+    "identificacion": {"tipo": "02", "numero": PROVEEDOR_CEDULA},
+    "ubicacion": {"provincia": "2", "canton": "01", "distrito": "01", "otras_senas": "Frente al parque"},
+    "correos": ["facturas@proveedora.cr"],
+    "codigo_actividad": "523101",
+}
+_numeros = itertools.count(1)
+
+
+@functools.cache
+def certificado(cedula: str = PROVEEDOR_CEDULA) -> Certificate:
+    return generar_certificado_prueba(cedula, "PROVEEDOR DE PRUEBA")
+
+
+def recibida(receptor: str = demo.DEMO_CR_CEDULA, firmante: str = PROVEEDOR_CEDULA) -> tuple[bytes, str]:
+    """A factura the supplier signed for ``receptor``: its XML and its clave."""
+    comprobante = ComprobanteIn.model_validate(
+        factura(
+            receptor={
+                "nombre": "Empresa que recibe",
+                "identificacion": {"tipo": tipo_identificacion(receptor), "numero": receptor},
+            }
+        )
+    )
+    firmado = emitir(
+        comprobante,
+        Emisor.model_validate(PROVEEDOR),
+        certificado(firmante),
+        numero=next(_numeros),
+        ahora=dt.datetime.now(CR),
+    )
+    return firmado.xml, firmado.clave
+
+
+def compra_recibida() -> bytes:
+    """A factura electrónica de compra (issued by the buyer, the supplier's company here)."""
+    comprobante = ComprobanteIn.model_validate(payload("08"))
+    return emitir(
+        comprobante,
+        Emisor.model_validate(PROVEEDOR),
+        certificado(),
+        numero=next(_numeros),
+        ahora=dt.datetime.now(CR),
+    ).xml
 
 
 # -- oracles -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from hacienda_e2e_support import (
     events,
     factura,
     free_port,
+    recibida,
     rows,
     sandbox_app,
     wait_until,
@@ -69,7 +70,14 @@ def test_the_callback_brings_the_verdict_before_the_first_poll(
                 client.post("/v1/comprobantes", json=factura(), headers=auth, params={"espera": 30}).json()
                 for _ in range(5)
             ]
-        assert [d["estado"] for d in docs] == ["aceptado"] * 5
+            # A MensajeReceptor too: Hacienda calls back with clave-consecutivoReceptor.
+            recibido = base64.b64encode(recibida()[0]).decode("ascii")
+            mensaje = client.post(
+                "/v1/recepciones", json={"xml": recibido, "mensaje": 1}, headers=auth, params={"espera": 30}
+            )
+            docs.append(mensaje.json())
+        assert [d["estado"] for d in docs] == ["aceptado"] * 6
+        assert docs[-1]["tipo"] == "05"
         hacienda = sandbox.app.state.sandbox.hacienda
         deliveries = {d.key: d for d in hacienda.callbacks()}
         for doc in docs:

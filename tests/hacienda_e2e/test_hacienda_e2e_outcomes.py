@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from hacienda_e2e_support import factura
+from hacienda_e2e_support import factura, recibida
 
 from openpse import demo
 from openpse.authorities.base import EmpresaContext, Submission
@@ -204,6 +204,7 @@ def test_a_short_quota_window_is_waited_out_and_a_long_one_is_left_to_reconcilia
     outcome = authority.submit(_submission(authority), _empresa())
     assert outcome.estado is Estado.DESCONOCIDO
     assert "429" in (outcome.detalle or "")
+    assert outcome.retry_after == 3600
     assert slept == []
 
 
@@ -267,6 +268,84 @@ def test_what_a_status_answer_means(answer: str, estado: Estado, codigo: str | N
     assert outcome.estado is estado, outcome
     assert (outcome.respuesta or {}).get("codigo") == codigo
     assert (outcome.cdr is not None) is cdr
+    assert outcome.retry_after == (3600 if answer == "429" else None)
     if cdr:
         assert outcome.respuesta is not None
         assert outcome.respuesta["descripcion"] == f"Detalle {codigo}"
+
+
+# -- MensajeReceptor and Retry-After through the document service ------------------------------
+
+
+def _mensaje_submission(authority: HaciendaAuthority) -> Submission:
+    """A MensajeReceptor answering a supplier's factura, prepared as the API prepares it."""
+    from openpse.authorities.hacienda import recepcion
+
+    xml, _ = recibida()
+    peticion, recibido = recepcion.leer_peticion({"mensaje": 1}, xml)
+    draft = recepcion.borrador(peticion, recibido, demo.DEMO_CR_CEDULA)
+    prepared = authority.prepare(draft, 7, _empresa(), dt.date.today())
+    return Submission(
+        id=prepared.id,
+        tipo=prepared.tipo,
+        serie=prepared.serie,
+        numero=prepared.numero,
+        hash=prepared.hash,
+        envio_name=prepared.envio_name,
+        envio=prepared.envio,
+        intentos=1,
+    )
+
+
+def test_a_mensaje_receptor_is_sent_with_its_consecutivo_and_asked_for_as_clave_dash_consecutivo() -> None:
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        key = request.url.path.rsplit("/", 1)[-1]
+        return _status(key, "aceptado", "1", clave_mensaje=key.split("-")[0])
+
+    hacienda = Hacienda(httpx2.Response(202), answer)
+    authority = _authority(hacienda)
+    submission = _mensaje_submission(authority)
+    clave, consecutivo = submission.id.split("-")
+
+    sent = authority.submit(submission, _empresa())
+    asked = authority.reconcile(submission, _empresa())
+
+    body = json.loads(hacienda.requests[0].content)
+    assert sent.estado is Estado.PENDIENTE
+    assert body["clave"] == clave
+    assert body["consecutivoReceptor"] == consecutivo == "00100001050000000007"
+    assert body["emisor"] == {"tipoIdentificacion": "02", "numeroIdentificacion": "3102987654"}
+    assert body["receptor"]["numeroIdentificacion"] == demo.DEMO_CR_CEDULA
+    assert hacienda.requests[1].url.path.endswith(f"/recepcion/{clave}-{consecutivo}")
+    assert asked.estado is Estado.ACEPTADO
+    assert asked.cdr is not None
+
+
+def test_retry_after_schedules_the_next_step_exactly_then(tmp_path: Any) -> None:
+    from hacienda_e2e_support import cr_runtime
+    from sqlalchemy import select
+
+    from openpse.documents import service
+    from openpse.storage.tables import Comprobante, Empresa
+
+    runtime = cr_runtime(tmp_path / "data", "http://127.0.0.1:9")  # no queue: steps run by hand
+    try:
+        runtime.authorities["CR"] = _authority(
+            Hacienda(httpx2.Response(429, headers={"Retry-After": "3600"}))
+        )
+        with runtime.db.read() as session:
+            empresa = session.scalars(select(Empresa).where(Empresa.pais == "CR")).one()
+        doc = service.register(runtime, empresa, payload=factura()).row
+
+        started = dt.datetime.now(dt.UTC)
+        assert service.advance(runtime, doc.id) is Estado.DESCONOCIDO
+
+        with runtime.db.read() as session:
+            row = session.get(Comprobante, doc.id)
+        assert row is not None
+        assert row.proximo_intento is not None
+        wait = (row.proximo_intento - started).total_seconds()
+        # Hacienda's hour, not the reconciliation ladder's first 2 s.
+        assert 3599 <= wait <= 3601
+    finally:
+        runtime.close()

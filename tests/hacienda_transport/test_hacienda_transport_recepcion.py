@@ -805,3 +805,36 @@ def test_mensaje_receptor_days_after_the_factura_is_not_extemporaneo(
     client.enviar(ACCOUNT, envio(factura, mr, consecutivo_receptor=consecutivo))
 
     assert final_status(client, factura.clave, consecutivo).ind_estado is IndEstado.ACEPTADO
+
+
+@pytest.mark.parametrize(
+    ("mensaje", "consecutivo", "expected"),
+    [
+        ("4", "00100001050000000005", "cvc-"),  # Mensaje is 1, 2 or 3 in the XSD
+        ("1", "00100001070000000006", "tipo de documento"),  # 07 is a rejection, Mensaje 1 accepts
+    ],
+)
+def test_mensaje_receptor_against_the_schema_and_its_consecutivo_is_rejected(
+    emulator: tuple[Starlette, str],
+    make_client: Callable[..., HaciendaClient],
+    receptor_cert: Certificate,
+    mensaje: str,
+    consecutivo: str,
+    expected: str,
+) -> None:
+    _, url = emulator
+    client = make_client(url)
+    factura = Factura()
+    mr = sign_xades_epes(
+        mensaje_receptor_element(factura, consecutivo, mensaje=mensaje),
+        receptor_cert,
+        Profile(claimed_role="Receptor"),
+    )
+
+    sent = client.enviar(ACCOUNT, envio(factura, mr, consecutivo_receptor=consecutivo))
+    final = final_status(client, factura.clave, consecutivo)
+
+    assert isinstance(sent, Received)
+    assert final.ind_estado is IndEstado.RECHAZADO
+    assert final.mensaje is not None
+    assert expected in final.mensaje.detalle_mensaje

@@ -262,3 +262,18 @@ def test_dates_in_iso_or_as_printed_are_read(text, fecha):
 @pytest.mark.parametrize("text", ["", "21-11-2026", "2026/11/21", "31/02/2026", "hoy"])
 def test_what_is_not_a_date_is_refused(text):
     assert consulta._parse_fecha(text) is None
+
+
+@pytest.mark.parametrize(
+    ("pais", "shown"),
+    [("CR", "21/11/2026 10:00:00"), ("PE", "21/11/2026 11:00:00"), (None, "21/11/2026 11:00:00")],
+)
+def test_moments_are_shown_on_the_clock_of_the_signed_in_company(pais: str | None, shown: str) -> None:
+    from types import SimpleNamespace
+
+    from openpse.portal.web import templates
+
+    moment = dt.datetime(2026, 11, 21, 16, 0, tzinfo=dt.UTC)
+    sesion = SimpleNamespace(empresa=SimpleNamespace(pais=pais)) if pais else None
+    assert templates.from_string("{{ t|fecha }}").render(t=moment, sesion=sesion) == shown
+    assert templates.from_string("{{ d|fecha }}").render(d=moment.date(), sesion=sesion) == "21/11/2026"

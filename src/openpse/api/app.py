@@ -15,7 +15,17 @@ from openpse.api import errors
 from openpse.api.deps import bind_route_context
 from openpse.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from openpse.api.ratelimit import RateLimiter
-from openpse.api.routes import auditoria, comprobantes, empresas, firma, hacienda, health, resumenes, token
+from openpse.api.routes import (
+    auditoria,
+    comprobantes,
+    empresas,
+    firma,
+    hacienda,
+    health,
+    recepciones,
+    resumenes,
+    token,
+)
 from openpse.authorities.sunat.models import ComprobanteIn
 from openpse.documents.service import sweep
 from openpse.jobs.queue import JobQueue
@@ -64,7 +74,7 @@ def create_app(runtime: Runtime, start_workers: int = 0) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for module in (token, empresas, comprobantes, resumenes, firma, hacienda, health, auditoria):
+    for module in (token, empresas, comprobantes, recepciones, resumenes, firma, hacienda, health, auditoria):
         app.include_router(module.router)
     app.include_router(portal.router)
     app.include_router(gateway.router)

@@ -129,6 +129,9 @@ class Outcome:
     ticket: str | None = None
     detalle: str | None = None
     """Technical detail for the event log (never shown as the authority's answer)."""
+    retry_after: float | None = None
+    """Seconds the authority asked to wait before the next call (HTTP 429 ``Retry-After``):
+    the next step is scheduled exactly then instead of by the usual back-off."""
 
 
 @dataclass(frozen=True)

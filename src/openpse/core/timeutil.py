@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 LIMA = ZoneInfo("America/Lima")
@@ -14,6 +14,12 @@ def now_lima() -> datetime:
     return datetime.now(LIMA)
 
 
-def iso(ts: datetime) -> str:
-    """ISO-8601 with offset and no microseconds, e.g. ``2026-11-21T10:15:02-05:00``."""
-    return ts.astimezone(LIMA).replace(microsecond=0).isoformat()
+def zona_de(pais: str) -> ZoneInfo:
+    """The clock of a company's authority: Costa Rica's for ``CR``, Lima's otherwise."""
+    return COSTA_RICA if pais == "CR" else LIMA
+
+
+def iso(ts: datetime, zona: tzinfo = LIMA) -> str:
+    """ISO-8601 with offset and no microseconds, e.g. ``2026-11-21T10:15:02-05:00`` in Lima
+    (``zona``: the company's, :func:`zona_de`; ``-06:00`` for a Costa Rican company)."""
+    return ts.astimezone(zona).replace(microsecond=0).isoformat()

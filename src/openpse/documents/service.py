@@ -39,7 +39,7 @@ from openpse.authorities.base import (
     VoidTarget,
 )
 from openpse.core.errors import Code, Conflict, Issue, NotFound, OpenPSEError
-from openpse.core.timeutil import iso, now_lima
+from openpse.core.timeutil import LIMA, iso, now_lima, zona_de
 from openpse.documents.states import FINAL, Estado, check_transition
 from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, utcnow
@@ -97,7 +97,9 @@ def _event(
         empresa = session.get(Empresa, row.empresa_id)
     if row is None or empresa is None or not (empresa.webhook_url or (empresa.smtp and row.cliente_email)):
         return
-    notifications.record(session, row, empresa, estado, to_api(row, empresa.identificacion))
+    notifications.record(
+        session, row, empresa, estado, to_api(row, empresa.identificacion, zona_de(empresa.pais))
+    )
 
 
 def _series_upsert(session: Session, empresa_id: int, tipo: str, serie: str, ultimo: Any) -> Any:
@@ -171,9 +173,12 @@ def register(
     xml: bytes | None = None,
     idempotency_key: str | None = None,
     enviar: bool = True,
+    draft: Draft | None = None,
 ) -> Registered:
     """Validate, build, sign and store a document; queue it when ``enviar``.
 
+    ``draft`` is a request the authority already parsed by other means (a Costa Rican
+    MensajeReceptor, :mod:`openpse.authorities.hacienda.recepcion`); its ``prepare`` builds it.
     The same request again returns the stored document (``created=False``); different
     content under a used number or idempotency key is a 409.
     """
@@ -182,9 +187,9 @@ def register(
         empresa_context(empresa, runtime.box, runtime.keys), documentos=_documentos(runtime, empresa.id)
     )
     prepared: Prepared | None = None
-    if xml is not None:
+    if draft is None and xml is not None:
         draft, prepared = authority.prepare_xml(xml, context)
-    else:
+    elif draft is None:
         draft = authority.parse(payload)
     if prepared is None and draft.numero is not None:
         # The number is known: build, sign and write the files before taking the write
@@ -811,6 +816,9 @@ def _apply(
             if follow_up is None:
                 new = Estado.FALLIDO
                 detalle = f"el ticket {row.ticket} sigue en proceso después de {POLL_GIVE_UP}; revise en SOL"
+        if outcome.retry_after is not None and new not in FINAL:
+            # The authority said when to come back (HTTP 429 Retry-After): exactly then.
+            follow_up = max(outcome.retry_after, 0.0)
         check_transition(current, new)
         if cdr_key is not None:
             row.cdr_blob = cdr_key
@@ -1021,8 +1029,8 @@ async def wait_final(runtime: Runtime, empresa_id: int, doc_id: str, seconds: fl
         runtime.notifier.unsubscribe(doc_id, waiter)
 
 
-def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
-    """The document body of API.md."""
+def to_api(row: Comprobante, ruc: str, zona: dt.tzinfo = LIMA) -> dict[str, Any]:
+    """The document body of API.md; times in ``zona``, the company's (:func:`zona_de`)."""
     base = f"/v1/comprobantes/{row.id}"
     return {
         "id": row.id,
@@ -1041,8 +1049,8 @@ def to_api(row: Comprobante, ruc: str) -> dict[str, Any]:
         # A document without totals (a summary that annuls others) has no printed form.
         "enlaces": {"xml": f"{base}/xml", "cdr": f"{base}/cdr"}
         | ({"pdf": f"{base}/pdf"} if row.totales else {}),
-        "creado": iso(row.creado),
-        "actualizado": iso(row.actualizado),
+        "creado": iso(row.creado, zona),
+        "actualizado": iso(row.actualizado, zona),
     }
 
 

@@ -24,10 +24,11 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from openpse.core.hashing import hash_secret
-from openpse.core.timeutil import LIMA
+from openpse.core.timeutil import LIMA, zona_de
 from openpse.portal import labels
 from openpse.portal.queries import user_by_id
 from openpse.portal.security import (
@@ -67,11 +68,16 @@ def _money(value: Any) -> str:
     return f"{amount:,.2f}"
 
 
-def _fecha(value: dt.date | dt.datetime | None) -> str:
+@pass_context
+def _fecha(context: Context, value: dt.date | dt.datetime | None) -> str:
+    """A date, or a moment on the clock of the signed-in company (Costa Rica's for a ``CR``
+    company, Lima's otherwise)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.astimezone(LIMA).strftime("%d/%m/%Y %H:%M:%S")
+        sesion = context.get("sesion")
+        zona = zona_de(sesion.empresa.pais) if sesion is not None else LIMA
+        return value.astimezone(zona).strftime("%d/%m/%Y %H:%M:%S")
     return value.strftime("%d/%m/%Y")
 
 

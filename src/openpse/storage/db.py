@@ -152,13 +152,30 @@ def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the latest revision (idempotent, safe from concurrent processes)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    sqlite = engine.dialect.name == "sqlite"
-    with _sqlite_migration_lock(engine) if sqlite else nullcontext(), engine.begin() as connection:
-        if not sqlite:
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
             # Held until this transaction ends; PostgreSQL runs DDL inside it.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return
+    with _sqlite_migration_lock(engine), engine.connect() as connection:
+        # Batch mode changes a SQLite table by copying it and dropping the original, which
+        # enforced foreign keys forbid while other rows refer to it. SQLite switches them
+        # off only outside a transaction: before the migration's, and back on after it
+        # (the connection returns to the pool), with every reference checked in between.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"la migración dejó referencias rotas: {broken[:5]}")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 class Database:

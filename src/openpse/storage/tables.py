@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -148,7 +149,8 @@ class Serie(Base):
     empresa_id: Mapped[int] = mapped_column(ForeignKey("empresas.id"), primary_key=True)
     tipo: Mapped[str] = mapped_column(String(4), primary_key=True)
     serie: Mapped[str] = mapped_column(String(8), primary_key=True)
-    ultimo: Mapped[int] = mapped_column(Integer, default=0)
+    ultimo: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Up to 9,999,999,999 in Costa Rica (the 10 digits of a consecutivo): 64 bits."""
 
 
 class Comprobante(Base):
@@ -162,11 +164,14 @@ class Comprobante(Base):
         Index("ix_comprobantes_estado_proximo", "estado", "proximo_intento"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    """SUNAT: RUC-tipo-serie-número; Hacienda: the 50-digit clave, or for a MensajeReceptor
+    ``clave-consecutivoReceptor`` (71 characters), the key Hacienda itself uses."""
     empresa_id: Mapped[int] = mapped_column(ForeignKey("empresas.id"))
     tipo: Mapped[str] = mapped_column(String(4))
     serie: Mapped[str] = mapped_column(String(8))
-    numero: Mapped[int] = mapped_column(Integer)
+    numero: Mapped[int] = mapped_column(BigInteger)
+    """Up to 99,999,999 (SUNAT) or 9,999,999,999 (a Costa Rican consecutivo): 64 bits."""
     estado: Mapped[str] = mapped_column(String(24))
     enviar: Mapped[bool] = mapped_column(Boolean, default=True)
     por_resumen: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from openpse.api.deps import PrincipalDep, RuntimeDep, company_of
 from openpse.api.errors import error_responses
 from openpse.core.errors import BadRequest, Code, Issue, NotFound, OpenPSEError, ValidationFailed
-from openpse.core.timeutil import iso
+from openpse.core.timeutil import iso, zona_de
 from openpse.documents import impresion, listado, service
 from openpse.documents.states import FINAL, Estado
 from openpse.render import RenderError
@@ -45,12 +45,13 @@ class UnsupportedMedia(OpenPSEError):
     status = 415
 
 
-def _media_type(request: Request) -> str:
+def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _document_body(row: Comprobante, ruc: str) -> dict[str, Any]:
-    return service.to_api(row, ruc)
+def document_body(row: Comprobante, empresa: Empresa) -> dict[str, Any]:
+    """The document as API.md shows it, its times on the company's clock (Lima or Costa Rica)."""
+    return service.to_api(row, empresa.identificacion, zona_de(empresa.pais))
 
 
 @router.post(
@@ -77,7 +78,7 @@ async def emitir(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
     empresa: Empresa = await run_in_threadpool(company_of, runtime, principal)
-    media = _media_type(request)
+    media = media_type(request)
     raw = await request.body()
     payload: Any = None
     xml: bytes | None = None
@@ -108,7 +109,7 @@ async def emitir(
     final = Estado(row.estado) in FINAL
     code = 200 if (not registered.created or (espera and final)) else 202
     return JSONResponse(
-        _document_body(row, empresa.identificacion),
+        document_body(row, empresa),
         status_code=code,
         headers={"Location": f"/v1/comprobantes/{row.id}"},
     )
@@ -143,7 +144,7 @@ def listar(
     except listado.CursorInvalido as exc:
         raise ValidationFailed(Issue(Code.CAMPO_INVALIDO, str(exc), "cursor")) from exc
     return {
-        "items": [_document_body(r, empresa.identificacion) for r in page.rows],
+        "items": [document_body(r, empresa) for r in page.rows],
         "pagina": page.pagina,
         "tamano": page.tamano,
         "total": page.total,
@@ -164,7 +165,7 @@ async def ver(
         row = await service.wait_final(runtime, empresa.id, doc_id, espera)
     else:
         row = await run_in_threadpool(service.get_for, runtime, empresa.id, doc_id)
-    return _document_body(row, empresa.identificacion)
+    return document_body(row, empresa)
 
 
 @router.get(
@@ -248,7 +249,7 @@ def enviar_comprobante(doc_id: str, runtime: RuntimeDep, principal: PrincipalDep
     row = service.get_for(runtime, empresa.id, doc_id)
     row = service.request_send(runtime, row)
     return JSONResponse(
-        _document_body(row, empresa.identificacion),
+        document_body(row, empresa),
         status_code=202,
         headers={"Location": f"/v1/comprobantes/{row.id}"},
     )
@@ -292,8 +293,8 @@ async def anular(
         row = await service.wait_final(runtime, empresa.id, row.id, espera)
     summary = await run_in_threadpool(service.void_summary_of, runtime, row.id)
     settled = Estado(row.estado) is not Estado.ANULACION_PENDIENTE
-    content = _document_body(row, empresa.identificacion)
-    content["anulacion"] = _document_body(summary, empresa.identificacion) if summary is not None else None
+    content = document_body(row, empresa)
+    content["anulacion"] = document_body(summary, empresa) if summary is not None else None
     return JSONResponse(
         content,
         status_code=200 if (not voiding.created or settled) else 202,
@@ -311,6 +312,7 @@ def listar_notificaciones(doc_id: str, runtime: RuntimeDep, principal: Principal
     estado que lo causó, si llegó, intentos y el último error."""
     empresa = company_of(runtime, principal)
     row = service.get_for(runtime, empresa.id, doc_id)
+    zona = zona_de(empresa.pais)
     with runtime.db.read() as session:
         found = session.scalars(
             select(Notificacion).where(Notificacion.comprobante_id == row.id).order_by(Notificacion.id)
@@ -324,8 +326,8 @@ def listar_notificaciones(doc_id: str, runtime: RuntimeDep, principal: Principal
             "estado": n.estado,
             "intentos": n.intentos,
             "ultimo_error": n.ultimo_error,
-            "creado": iso(n.creado),
-            "entregado": iso(n.entregado) if n.entregado else None,
+            "creado": iso(n.creado, zona),
+            "entregado": iso(n.entregado, zona) if n.entregado else None,
         }
         for n in found
     ]

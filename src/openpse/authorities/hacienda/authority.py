@@ -78,14 +78,16 @@ from openpse.authorities.hacienda.client import (
     RetryAfter,
     Status,
     UnknownOutcome,
+    consulta_key,
 )
 from openpse.authorities.hacienda.client import Identificacion as IdentificacionJson
 from openpse.authorities.hacienda.codes import CodigoCR
-from openpse.authorities.hacienda.emision import ComprobanteFirmado, emitir, firmar_xml
+from openpse.authorities.hacienda.emision import ComprobanteFirmado, emitir, emitir_mensaje, firmar_xml
 from openpse.authorities.hacienda.formatos import FORMATOS, Formato
 from openpse.authorities.hacienda.idp import HaciendaAccount, HaciendaEnvironment
 from openpse.authorities.hacienda.models import ComprobanteIn, Emisor, Identificacion
 from openpse.authorities.hacienda.perfil import Emisores
+from openpse.authorities.hacienda.recepcion import Recepcion
 from openpse.authorities.hacienda.totals import fmt5
 from openpse.core import xmlsafe
 from openpse.core.errors import Code, Issue, ValidationFailed
@@ -314,9 +316,65 @@ class HaciendaAuthority(Authority):
         )
 
     def prepare(self, draft: Draft, numero: int, empresa: EmpresaContext, today: dt.date) -> Prepared:
+        if isinstance(draft.model, Recepcion):
+            return self._prepare_mensaje(draft.model, draft.serie, numero, empresa)
         model: ComprobanteIn = draft.model
         firmado = self.build_signed(model, numero, empresa)
         return self._prepared(firmado, model, draft.serie, numero)
+
+    def _prepare_mensaje(
+        self, recepcion: Recepcion, serie: str, numero: int, empresa: EmpresaContext
+    ) -> Prepared:
+        """The signed MensajeReceptor that answers a received comprobante, stored under
+        ``clave-consecutivoReceptor`` and sent with its ``consecutivoReceptor``."""
+        if empresa.certificate is None:
+            raise ValidationFailed(
+                Issue(Code.SIN_CERTIFICADO, "La empresa no tiene certificado digital cargado")
+            )
+        receptor = self.emisor(empresa)
+        firmado = emitir_mensaje(
+            recepcion.mensaje(receptor.codigo_actividad),
+            receptor,
+            empresa.certificate,
+            numero=numero,
+            ahora=self._clock(),
+            perfil=self._perfil,
+        )
+        recibido = recepcion.recibido
+        key = consulta_key(firmado.clave, firmado.consecutivo)
+        return Prepared(
+            id=key,
+            tipo=firmado.consecutivo[8:10],
+            serie=serie,
+            numero=numero,
+            fecha_emision=firmado.fecha_emision.date(),
+            moneda=recibido.moneda,
+            total=fmt5(recibido.total_comprobante),
+            # A message has no printed form (no PDF link) and no totals of its own.
+            totales={},
+            cliente_tipo=recibido.tipo_cedula_emisor,
+            cliente_numero=recibido.numero_cedula_emisor,
+            cliente_nombre=recibido.nombre_emisor,
+            cliente_email=None,
+            xml_name=f"{key}.xml",
+            xml=firmado.xml,
+            hash=firmado.hash,
+            envio_name=f"{key}.json",
+            envio=_envio_json(
+                Envio(
+                    clave=firmado.clave,
+                    fecha=firmado.fecha_emision,
+                    emisor=IdentificacionJson(recibido.tipo_cedula_emisor, recibido.numero_cedula_emisor),
+                    comprobante_xml=firmado.xml,
+                    receptor=IdentificacionJson(receptor.identificacion.tipo, receptor.identificacion.numero),
+                    consecutivo_receptor=firmado.consecutivo,
+                )
+            ),
+            observaciones=[
+                {"codigo": str(w.cod), "descripcion": w.mensaje, "campo": w.campo or ""}
+                for w in firmado.observaciones
+            ],
+        )
 
     def build_signed(self, model: ComprobanteIn, numero: int, empresa: EmpresaContext) -> ComprobanteFirmado:
         """Rules, totals, clave, XML and XAdES-EPES signature of one document."""
@@ -553,6 +611,7 @@ class HaciendaAuthority(Authority):
                 Estado.DESCONOCIDO,
                 detalle=f"Hacienda limitó los envíos (429, reintentar en {answer.seconds:.0f} s): "
                 f"{answer.detail}",
+                retry_after=answer.seconds,
             )
         if isinstance(answer, UnknownOutcome):
             return Outcome(Estado.DESCONOCIDO, detalle=answer.detail)
@@ -577,6 +636,7 @@ class HaciendaAuthority(Authority):
             return Outcome(
                 Estado.DESCONOCIDO,
                 detalle=f"Hacienda limitó las consultas (429, reintentar en {answer.seconds:.0f} s)",
+                retry_after=answer.seconds,
             )
         if isinstance(answer, QueryFailed):
             return Outcome(Estado.DESCONOCIDO, detalle=f"consulta sin respuesta: {answer.detail}")
@@ -600,7 +660,9 @@ class HaciendaAuthority(Authority):
                 Estado.DESCONOCIDO,
                 detalle=f"Hacienda dice {estado.value} sin un MensajeHacienda legible: {problema}",
             )
-        if mensaje.clave != clave:
+        # A MensajeReceptor is known as ``clave-consecutivoReceptor``; Hacienda's answer
+        # names the clave of the comprobante it answers (the first 50 characters).
+        if mensaje.clave != clave.split("-", 1)[0]:
             return Outcome(
                 Estado.DESCONOCIDO, detalle=f"MensajeHacienda de otra clave: {mensaje.clave} ≠ {clave}"
             )
@@ -655,6 +717,7 @@ def _envio_de(stored: bytes, callback_url: str | None) -> Envio:
         if receptor
         else None,
         callback_url=callback_url,
+        consecutivo_receptor=data.get("consecutivoReceptor"),
     )
 
 

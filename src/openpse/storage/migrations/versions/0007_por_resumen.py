@@ -1,7 +1,7 @@
 """por_resumen: boletas and their notes informed by daily summary (RC) instead of sendBill
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-21
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
