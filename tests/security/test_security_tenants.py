@@ -322,6 +322,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/firma"): _firma,
     # Daily summaries act on the caller's own company only (nothing pending there).
     ("POST", "/v1/resumenes"): lambda ctx: [_a("POST", "/v1/resumenes", 200, ctx.w.attacker)],
+    # Answering a received document is for Costa Rican companies; the attacker's (Peruvian)
+    # token with the victim's XML gets the same refusal as with any other.
+    ("POST", "/v1/recepciones"): lambda ctx: [
+        _a(
+            "POST",
+            "/v1/recepciones",
+            422,
+            ctx.w.attacker,
+            json={"xml": base64.b64encode(ctx.unsigned_victim_xml()).decode(), "mensaje": 1},
+        )
+    ],
     ("GET", "/v1/resumenes/pendientes"): lambda ctx: [
         _a("GET", "/v1/resumenes/pendientes", 200, ctx.w.attacker)
     ],
