@@ -599,8 +599,9 @@ def _submission(runtime: Runtime, row: Comprobante) -> Submission:
     )
 
 
-def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None:
-    """Take the lease on a document that has something to do; return (mode, row, token)."""
+def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str, Empresa] | None:
+    """Take the lease on a document that has something to do; return (mode, row, token,
+    issuer), the row and the issuer detached, read in the claim's own transaction."""
     now = utcnow()
     with runtime.db.session() as session:
         row = session.get(Comprobante, doc_id)
@@ -640,9 +641,13 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
                 or_(Comprobante.lease_hasta.is_(None), Comprobante.lease_hasta <= now),
             )
             .values(**values)
+            .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
             return None
+        empresa = session.get(Empresa, row.empresa_id)
+        if empresa is None:
+            raise LookupError(f"{doc_id}: su empresa no existe")
         if estado is Estado.ENVIANDO:
             _event(
                 session,
@@ -650,12 +655,17 @@ def _claim(runtime: Runtime, doc_id: str) -> tuple[str, Comprobante, str] | None
                 estado.value,
                 Estado.DESCONOCIDO.value,
                 "el envío anterior quedó sin respuesta",
+                empresa,
             )
         elif mode == "submit":
-            _event(session, doc_id, estado.value, Estado.ENVIANDO.value, None)
-        session.refresh(row)
+            _event(session, doc_id, estado.value, Estado.ENVIANDO.value, None, empresa)
+        # The row as the UPDATE left it, without reading it back: detached first, so
+        # these assignments stay in memory.
         session.expunge(row)
-        return mode, row, token
+        session.expunge(empresa)
+        for name, value in values.items():
+            setattr(row, name, row.intentos + 1 if name == "intentos" else value)
+        return mode, row, token, empresa
 
 
 def _lease(runtime: Runtime) -> dt.timedelta:
@@ -748,11 +758,8 @@ def advance(runtime: Runtime, doc_id: str) -> Estado | None:
     claim = _claim(runtime, doc_id)
     if claim is None:
         return None
-    mode, row, token = claim
-    with runtime.db.read() as session:
-        empresa = session.get(Empresa, row.empresa_id)
-        assert empresa is not None
-        context = empresa_context(empresa, runtime.box, runtime.keys)
+    mode, row, token, empresa = claim
+    context = empresa_context(empresa, runtime.box, runtime.keys)
     authority = runtime.authority(empresa.pais)
     started = time.monotonic()
     try:
@@ -767,11 +774,16 @@ def advance(runtime: Runtime, doc_id: str) -> Estado | None:
         # We cannot know whether the bytes left: the only safe state is "unknown".
         outcome = Outcome(Estado.DESCONOCIDO, detalle=f"error interno: {type(exc).__name__}: {exc}")
     log.info("%s %s → %s en %.0f ms", mode, doc_id, outcome.estado.value, (time.monotonic() - started) * 1000)
-    return _apply(runtime, doc_id, token, outcome, row)
+    return _apply(runtime, doc_id, token, outcome, row, empresa)
 
 
 def _apply(
-    runtime: Runtime, doc_id: str, token: str, outcome: Outcome, claimed: Comprobante
+    runtime: Runtime,
+    doc_id: str,
+    token: str,
+    outcome: Outcome,
+    claimed: Comprobante,
+    empresa: Empresa | None = None,
 ) -> Estado | None:
     now = utcnow()
     follow_up: float | None = None
@@ -835,7 +847,7 @@ def _apply(
         row.ultimo_error = detalle if new in (Estado.ERROR, Estado.DESCONOCIDO, Estado.FALLIDO) else None
         row.actualizado = now
         if not (current is new is Estado.PENDIENTE):
-            _event(session, doc_id, current.value, new.value, detalle)
+            _event(session, doc_id, current.value, new.value, detalle, empresa)
         settled = _settle_lines(session, row, new, now) if new in FINAL else []
         presented_again = new is Estado.RECHAZADO and (row.respuesta or {}).get("codigo") in ALREADY_PRESENTED
         informed_again = (
