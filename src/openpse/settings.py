@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     )
 
     workers: int = Field(default=8, ge=1, le=256, description="Queue consumer threads inside `serve`.")
+    ingest_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Documents one API process validates, builds, signs and stores at once; "
+        "more requests wait their turn (the work is CPU-bound and ends in one writer).",
+    )
     token_ttl: int = Field(default=3600, ge=60, description="Lifetime of API access tokens, seconds.")
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest accepted request body."

@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +26,7 @@ from openpse.core.timeutil import iso, zona_de
 from openpse.documents import impresion, listado, service
 from openpse.documents.states import FINAL, Estado
 from openpse.render import RenderError
+from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante, Empresa, Notificacion
 
 router = APIRouter(tags=["comprobantes"])
@@ -47,6 +50,18 @@ class UnsupportedMedia(OpenPSEError):
 
 def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def ingest_limiter(request: Request, runtime: Runtime) -> anyio.CapacityLimiter:
+    """Threads of this process that validate, build, sign and store at once
+    (``OPENPSE_INGEST_CONCURRENCY``). The work is CPU-bound and ends in one writer: more
+    threads than that only queue for the GIL, and the one holding the write lock waits
+    behind them, which lengthens every request. Created on first use, inside the loop."""
+    state = request.app.state
+    limiter: anyio.CapacityLimiter | None = getattr(state, "ingest_limiter", None)
+    if limiter is None:
+        limiter = state.ingest_limiter = anyio.CapacityLimiter(runtime.settings.ingest_concurrency)
+    return limiter
 
 
 def document_body(row: Comprobante, empresa: Empresa) -> dict[str, Any]:
@@ -77,7 +92,7 @@ async def emitir(
     ] = 0,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
-    empresa: Empresa = await run_in_threadpool(company_of, runtime, principal)
+    empresa = company_of(runtime, principal)  # no I/O: the company came with the token
     media = media_type(request)
     raw = await request.body()
     payload: Any = None
@@ -98,10 +113,11 @@ async def emitir(
                 f"Content-Type '{media or '(vacío)'}' no soportado; use application/json o application/xml",
             )
         )
-    registered = await run_in_threadpool(
+    registered = await anyio.to_thread.run_sync(
         lambda: service.register(
             runtime, empresa, payload=payload, xml=xml, idempotency_key=idempotency_key, enviar=enviar
-        )
+        ),
+        limiter=ingest_limiter(request, runtime),
     )
     row = registered.row
     if espera and enviar and Estado(row.estado) not in FINAL:
