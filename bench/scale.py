@@ -589,6 +589,9 @@ def suite_volume(
 # -- report ---------------------------------------------------------------------------------
 
 
+SUITES = ("ingest", "e2e", "drain", "volume")
+
+
 def render(results: dict[str, Any]) -> str:
     rows = [f"Medido el {results['date']} en {results['machine']} (Python {results['python']}).", ""]
     if results.get("ingest"):
@@ -707,8 +710,14 @@ def main() -> None:
         results["volume"] = suite_volume(
             backends, sizes, min(args.documents, 1000), args.concurrency, args.lines
         )
-    (HERE / ".out").mkdir(exist_ok=True)
-    (HERE / ".out" / f"scale-{args.suite}.json").write_text(json.dumps(results, indent=2))
+    out = HERE / ".out"
+    out.mkdir(exist_ok=True)
+    for suite in SUITES:
+        if suite in results:
+            (out / f"scale-{suite}.json").write_text(json.dumps(results[suite], indent=2))
+        elif (out / f"scale-{suite}.json").exists():
+            # A suite not run now keeps its last measured figures in the README's table.
+            results[suite] = json.loads((out / f"scale-{suite}.json").read_text())
     table = render(results)
     print(table)
     if not args.no_readme:
