@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import select
+import selectors
 import signal
 import socket
 import subprocess
@@ -175,19 +175,27 @@ class TcpProxy:
             threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
 
     def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        # epoll, not select(): late in a long test session descriptors pass FD_SETSIZE
+        # (1024), where select() raises ValueError and the connection would hang.
+        poller = selectors.DefaultSelector()
         try:
+            poller.register(a, selectors.EVENT_READ)
+            poller.register(b, selectors.EVENT_READ)
             while True:
-                readable, _, _ = select.select([a, b], [], [], 0.5)
+                ready = poller.select(0.5)
                 if self._stop.is_set():
                     return
-                for sock in readable:
+                for key, _ in ready:
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
                     data = sock.recv(65536)
                     if not data:
                         return
                     (b if sock is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):
             return
         finally:
+            poller.close()
             for sock in (a, b):
                 with contextlib.suppress(OSError):
                     sock.close()
