@@ -161,6 +161,9 @@ class Comprobante(Base):
         UniqueConstraint("empresa_id", "tipo", "serie", "numero", name="uq_comprobante_numero"),
         UniqueConstraint("empresa_id", "idempotency_key", name="uq_comprobante_idempotency"),
         Index("ix_comprobantes_empresa_creado", "empresa_id", "creado"),
+        # The listing filtered by state (GET /v1/comprobantes?estado=, the portal): its
+        # page and its bounded count walk only that state's rows, newest first.
+        Index("ix_comprobantes_empresa_estado_creado", "empresa_id", "estado", "creado"),
         Index("ix_comprobantes_estado_proximo", "estado", "proximo_intento"),
     )
 
