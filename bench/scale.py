@@ -609,7 +609,7 @@ def render(results: dict[str, Any]) -> str:
                 rows.append(
                     f"| techo HTTP: uvicorn + FastAPI sin trabajo (`bench/peers/http_ceiling.py`) | 1 | — | "
                     f"{r['documents']:,} | {r['concurrency']} | **{r['per_s']:,.0f}/s** | "
-                    f"{r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | — | — | {r['load']:.1f} |"
+                    f"{r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | — | {r['load']:.1f} |"
                 )
                 continue
             numbering = "del ERP" if r["numbered"] else "automática"
