@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -73,6 +74,22 @@ def test_worker_processes_are_supervised_and_consume_the_queue(tmp_path, sandbox
         runtime.close()
 
 
+def _listening(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a socket listening on ``port`` (its own, SO_REUSEPORT)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(fields[9])
+    try:
+        links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    except OSError:
+        return False
+    return any(f"socket:[{inode}]" in links for inode in inodes)
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -99,6 +116,12 @@ def test_api_replicas_share_one_port_and_are_replaced_when_they_die(tmp_path, sa
     try:
         wait_ready(url, api)
         wait_until(lambda: len(_children(api.pid)) == 2, 30, "dos réplicas del API")
+        # Both replicas listen before one dies: what is tested is failover, not start-up.
+        wait_until(
+            lambda: all(_listening(pid, port) for pid in _children(api.pid)),
+            60,
+            "las dos réplicas escuchan en el puerto",
+        )
         victim = min(_children(api.pid))
         os.kill(victim, signal.SIGKILL)
         # The other replica keeps answering on the same port meanwhile.
