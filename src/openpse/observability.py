@@ -281,7 +281,14 @@ _PENDING_KEY = "openpse_transiciones"
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    moves = [(obj.estado_anterior, obj.estado) for obj in session.new if isinstance(obj, Evento)]
+    note_transitions(
+        session, [(obj.estado_anterior, obj.estado) for obj in session.new if isinstance(obj, Evento)]
+    )
+
+
+def note_transitions(session: Session, moves: list[tuple[str | None, str]]) -> None:
+    """Count these state changes once ``session`` commits (events inserted without the ORM
+    call this themselves)."""
     # A document that stays `pendiente` while its ticket is polled writes no event; an
     # event with the same state before and after is a note, not a transition.
     moves = [(a, b) for a, b in moves if a != b]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from openpse import demo
 from openpse.core.errors import Conflict
 from openpse.documents import service
-from openpse.storage.tables import Comprobante, Empresa
+from openpse.storage.tables import Comprobante, Empresa, Evento, Serie
 from tests_support import factura
 
 
@@ -51,3 +51,38 @@ def test_racing_for_one_number_gives_one_document(runtime):
     # Every request with the winner's content got the stored document; the others a 409.
     assert set(results) == {winner, "409"}
     assert results.count(winner) == 10
+
+
+def test_numbered_documents_written_together_keep_rows_events_and_counters(runtime):
+    """Many threads hand numbered documents to the process's writer, which stores them in
+    shared transactions: every row, its first event and its series counter are there, and
+    re-posts in the middle of the stream answer the stored document."""
+    empresa = _empresa(runtime)
+    series = ("F001", "F002")
+
+    def post(i: int) -> tuple[str, bool]:
+        body = factura(serie=series[i % 2], numero=i // 2 + 1)
+        registered = service.register(runtime, empresa, payload=body, enviar=False)
+        again = service.register(runtime, empresa, payload=body, enviar=False)
+        assert again.row.id == registered.row.id
+        assert not again.created
+        return registered.row.id, registered.created
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(post, range(120)))
+    assert all(created for _, created in results)
+    assert len({doc_id for doc_id, _ in results}) == 120
+    with runtime.db.read() as session:
+        rows = session.scalars(select(Comprobante).where(Comprobante.empresa_id == empresa.id)).all()
+        assert len(rows) == 120
+        assert {r.estado for r in rows} == {"registrado"}
+        events = session.scalars(select(Evento).where(Evento.estado == "registrado")).all()
+        assert sorted(e.comprobante_id for e in events) == sorted(r.id for r in rows)
+        counters = {s.serie: s.ultimo for s in session.scalars(select(Serie)).all()}
+    assert counters["F001"] == 60
+    assert counters["F002"] == 60
+    # An automatic number follows the highest the ERP used.
+    auto = service.register(runtime, empresa, payload=factura(serie="F001"), enviar=False)
+    assert auto.row.numero == 61
+    writer = service._group_writer(runtime)
+    assert writer.documents >= 120

@@ -8,12 +8,14 @@ loop, they are copied into every thread the request uses afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.concurrency import run_in_threadpool
 
 from openpse import observability
@@ -76,16 +78,71 @@ class Principal:
 _bearer = HTTPBearer(auto_error=False, description="Token de /v1/oauth2/token")
 
 
-def _lookup(runtime: Runtime, token: str) -> tuple[Token, ApiCliente, Empresa | None, str | None] | None:
+@dataclass(frozen=True)
+class _Credential:
+    """What a token grants, as stored now (plain columns; the company comes apart)."""
+
+    revocado: bool
+    expira: dt.datetime
+    empresa_id: int | None
+    admin: bool
+    usuario_id: int | None
+    cliente_id: int
+    client_id: str
+    activo: bool
+    username: str | None
+
+
+@functools.cache
+def _token_statement() -> Any:
+    """Built once: the statement is read on every request (its columns, not entities)."""
+    return (
+        select(
+            Token.revocado,
+            Token.expira,
+            Token.empresa_id,
+            Token.admin,
+            Token.usuario_id,
+            ApiCliente.id,
+            ApiCliente.client_id,
+            ApiCliente.activo,
+            Usuario.username,
+            Empresa.actualizado,
+        )
+        .join(ApiCliente, ApiCliente.id == Token.cliente_id)
+        .outerjoin(Empresa, Empresa.id == Token.empresa_id)
+        .outerjoin(Usuario, Usuario.id == Token.usuario_id)
+        .where(Token.token_hash == bindparam("digest"))
+    )
+
+
+def _companies(runtime: Runtime) -> dict[int, tuple[dt.datetime, Empresa]]:
+    """Companies this process already read, by id, with the ``actualizado`` they had: reused
+    while the row's stamp is the same (every change of a company bumps it), so a request
+    reads the company's columns again only after it changed. Shared read-only."""
+    cache: dict[int, tuple[dt.datetime, Empresa]] = runtime.__dict__.setdefault("_empresas_leidas", {})
+    return cache
+
+
+def _lookup(runtime: Runtime, token: str) -> tuple[_Credential, Empresa | None] | None:
     with runtime.db.read() as session:
-        row = session.execute(
-            select(Token, ApiCliente, Empresa, Usuario.username)
-            .join(ApiCliente, ApiCliente.id == Token.cliente_id)
-            .outerjoin(Empresa, Empresa.id == Token.empresa_id)
-            .outerjoin(Usuario, Usuario.id == Token.usuario_id)
-            .where(Token.token_hash == token_digest(token))
-        ).first()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+        row = session.execute(_token_statement(), {"digest": token_digest(token)}).first()
+        if row is None:
+            return None
+        credential = _Credential(*row[:9])
+        empresa: Empresa | None = None
+        if credential.empresa_id is not None:
+            stamp = row[9]
+            companies = _companies(runtime)
+            cached = companies.get(credential.empresa_id)
+            if cached is not None and cached[0] == stamp:
+                empresa = cached[1]
+            else:
+                empresa = session.get(Empresa, credential.empresa_id)
+                if empresa is not None:
+                    session.expunge(empresa)
+                    companies[credential.empresa_id] = (empresa.actualizado, empresa)
+    return credential, empresa
 
 
 async def get_principal(
@@ -98,22 +155,28 @@ async def get_principal(
     found = await run_in_threadpool(_lookup, runtime, credentials.credentials)
     if found is None:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token inválido"))
-    token, client, empresa, username = found
-    if token.revocado or not client.activo:
+    token, empresa = found
+    if token.revocado or not token.activo:
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token revocado"))
     if token.expira <= utcnow():
         raise Unauthorized(Issue(Code.NO_AUTENTICADO, "Token vencido; solicite uno nuevo"))
     observability.bind(
-        cliente=client.client_id,
+        cliente=token.client_id,
         empresa=empresa.identificacion if empresa is not None else None,
     )
-    wait = get_rate_limiter(request).acquire(f"cliente:{client.id}")
+    wait = get_rate_limiter(request).acquire(f"cliente:{token.cliente_id}")
     if wait is not None:
         route = request.scope.get("route")
         observability.RATE_LIMITED.labels(ruta=getattr(route, "path", "")).inc()
         raise RateLimited(RateLimiter.retry_after(wait))
     return Principal(
-        client.id, client.client_id, token.empresa_id, token.admin, token.usuario_id, empresa, username
+        token.cliente_id,
+        token.client_id,
+        token.empresa_id,
+        token.admin,
+        token.usuario_id,
+        empresa,
+        token.username,
     )
 
 

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -40,6 +41,7 @@ from openpse.authorities.base import (
 )
 from openpse.core.errors import Code, Conflict, Issue, NotFound, OpenPSEError
 from openpse.core.timeutil import LIMA, iso, now_lima, zona_de
+from openpse.documents.escritor import GroupWriter, Pending
 from openpse.documents.states import FINAL, Estado, check_transition
 from openpse.runtime import Runtime
 from openpse.storage.tables import Comprobante, Empresa, Evento, ResumenLinea, Serie, utcnow
@@ -210,24 +212,26 @@ def register(
             existing = _existing(session, empresa.id, draft, idempotency_key)
         if existing is not None:
             return _same_or_conflict(existing, draft)
-    numbered = prepared
-    numbered_files = _write_files(runtime, empresa, numbered) if numbered is not None else None
+    if prepared is not None:
+        # Numbered: the row goes to this process's writer, stored with the others of its
+        # batch in one transaction (see openpse.documents.escritor).
+        files = _write_files(runtime, empresa, prepared)
+        pending = _pending(authority, empresa, draft, prepared, files, idempotency_key, enviar)
+        _group_writer(runtime).store(pending)
+        assert pending.row is not None
+        return Registered(pending.row, created=pending.created)
     for attempt in range(3):
         try:
             with runtime.db.session() as session:
                 existing = _existing(session, empresa.id, draft, idempotency_key)
                 if existing is not None:
                     return _same_or_conflict(existing, draft)
-                if numbered is not None and numbered_files is not None:
-                    prepared, files = numbered, numbered_files
-                    _note_number(session, empresa.id, prepared.tipo, prepared.serie, prepared.numero)
-                else:
-                    # Automatic numbering: the number, the signed document and the row
-                    # are one transaction (taken again on every attempt), so a crash
-                    # leaves no gap in the series.
-                    numero = _next_number(session, empresa.id, draft.tipo, draft.serie)
-                    prepared = authority.prepare(draft, numero, context, now_lima().date())
-                    files = _write_files(runtime, empresa, prepared)
+                # Automatic numbering: the number, the signed document and the row are
+                # one transaction (taken again on every attempt), so a crash leaves no
+                # gap in the series.
+                numero = _next_number(session, empresa.id, draft.tipo, draft.serie)
+                prepared = authority.prepare(draft, numero, context, now_lima().date())
+                files = _write_files(runtime, empresa, prepared)
                 por_resumen = bool(empresa.boletas_por_resumen) and (
                     authority.summary_kind(prepared.tipo, prepared.serie) is not None
                 )
@@ -256,6 +260,62 @@ def _write_files(runtime: Runtime, empresa: Empresa, prepared: Prepared) -> tupl
     )
 
 
+def _row_values(
+    empresa: Empresa,
+    draft: Draft,
+    prepared: Prepared,
+    files: tuple[str, str],
+    idempotency_key: str | None,
+    enviar: bool,
+    por_resumen: bool,
+) -> dict[str, Any]:
+    """The new row's columns (every one, so rows of one batch insert together)."""
+    xml_key, envio_key = files
+    now = utcnow()
+    return {
+        "id": prepared.id,
+        "empresa_id": empresa.id,
+        "tipo": prepared.tipo,
+        "serie": prepared.serie,
+        "numero": prepared.numero,
+        "estado": Estado.REGISTRADO.value,
+        "enviar": enviar,
+        "por_resumen": por_resumen,
+        "fecha_emision": prepared.fecha_emision,
+        "moneda": prepared.moneda,
+        "total": prepared.total,
+        "totales": prepared.totales,
+        "cliente_tipo": prepared.cliente_tipo,
+        "cliente_numero": prepared.cliente_numero,
+        "cliente_nombre": prepared.cliente_nombre,
+        "cliente_email": prepared.cliente_email,
+        "hash": prepared.hash,
+        "content_hash": draft.content_hash,
+        "idempotency_key": idempotency_key,
+        "xml_name": prepared.xml_name,
+        "xml_blob": xml_key,
+        "envio_name": prepared.envio_name,
+        "envio_blob": envio_key,
+        "cdr_blob": None,
+        "cdr_zip_blob": None,
+        "respuesta": {"codigo": None, "descripcion": None, "observaciones": prepared.observaciones}
+        if prepared.observaciones
+        else None,
+        "ticket": None,
+        "intentos": 0,
+        "proximo_intento": None,
+        "lease_hasta": None,
+        "lease_token": None,
+        "ultimo_error": None,
+        "creado": now,
+        "actualizado": now,
+    }
+
+
+def _first_event(por_resumen: bool) -> str:
+    return "firmado y almacenado; se informa en el resumen diario" if por_resumen else "firmado y almacenado"
+
+
 def _store(
     session: Session,
     empresa: Empresa,
@@ -267,50 +327,91 @@ def _store(
     *,
     por_resumen: bool = False,
 ) -> Comprobante:
-    xml_key, envio_key = files
-    now = utcnow()
-    row = Comprobante(
-        id=prepared.id,
-        empresa_id=empresa.id,
-        tipo=prepared.tipo,
-        serie=prepared.serie,
-        numero=prepared.numero,
-        estado=Estado.REGISTRADO.value,
-        enviar=enviar,
-        por_resumen=por_resumen,
-        fecha_emision=prepared.fecha_emision,
-        moneda=prepared.moneda,
-        total=prepared.total,
-        totales=prepared.totales,
-        cliente_tipo=prepared.cliente_tipo,
-        cliente_numero=prepared.cliente_numero,
-        cliente_nombre=prepared.cliente_nombre,
-        cliente_email=prepared.cliente_email,
-        hash=prepared.hash,
-        content_hash=draft.content_hash,
-        idempotency_key=idempotency_key,
-        xml_name=prepared.xml_name,
-        xml_blob=xml_key,
-        envio_name=prepared.envio_name,
-        envio_blob=envio_key,
-        respuesta={"codigo": None, "descripcion": None, "observaciones": prepared.observaciones}
-        if prepared.observaciones
-        else None,
-        intentos=0,
-        creado=now,
-        actualizado=now,
-    )
+    row = Comprobante(**_row_values(empresa, draft, prepared, files, idempotency_key, enviar, por_resumen))
     session.add(row)
     session.flush()
-    _event(
-        session,
-        row.id,
-        None,
-        row.estado,
-        "firmado y almacenado; se informa en el resumen diario" if por_resumen else "firmado y almacenado",
-        empresa,
-    )
+    _event(session, row.id, None, row.estado, _first_event(por_resumen), empresa)
     return row
+
+
+def _pending(
+    authority: Any,
+    empresa: Empresa,
+    draft: Draft,
+    prepared: Prepared,
+    files: tuple[str, str],
+    idempotency_key: str | None,
+    enviar: bool,
+) -> Pending:
+    por_resumen = bool(empresa.boletas_por_resumen) and (
+        authority.summary_kind(prepared.tipo, prepared.serie) is not None
+    )
+    return Pending(
+        empresa=empresa,
+        draft=draft,
+        prepared=prepared,
+        values=_row_values(empresa, draft, prepared, files, idempotency_key, enviar, por_resumen),
+        detalle=_first_event(por_resumen),
+        queue_it=enviar and not por_resumen,
+    )
+
+
+def _collided(session: Session, pending: Pending) -> Comprobante:
+    """The stored document a numbered row collided with (same number or idempotency key)."""
+    existing = _collided_or_none(session, pending)
+    if existing is None:
+        raise LookupError(f"{pending.values['id']}: chocó con un registro que no se encuentra")
+    return existing
+
+
+def _notify_new(session: Session, row: Comprobante, empresa: Empresa) -> None:
+    notifications.record(
+        session, row, empresa, row.estado, to_api(row, empresa.identificacion, zona_de(empresa.pais))
+    )
+
+
+def _store_one(runtime: Runtime, pending: Pending) -> None:
+    """One numbered document in a transaction of its own (when its batch could not be stored)."""
+    with runtime.db.session() as session:
+        row = _collided_or_none(session, pending)
+        if row is None:
+            v = pending.values
+            _note_number(session, v["empresa_id"], v["tipo"], v["serie"], v["numero"])
+            row = Comprobante(**v)
+            session.add(row)
+            session.flush()
+            _event(session, row.id, None, row.estado, pending.detalle, pending.empresa)
+            pending.created = True
+        pending.row = row
+    if pending.created and pending.queue_it and runtime.queue is not None:
+        runtime.queue.advance(row.id)
+
+
+def _collided_or_none(session: Session, pending: Pending) -> Comprobante | None:
+    """The stored document with this row's number or key (a 409 if its content differs)."""
+    existing = _existing(session, pending.empresa.id, pending.draft, pending.values["idempotency_key"])
+    return None if existing is None else _same_or_conflict(existing, pending.draft).row
+
+
+_WRITER_LOCK = threading.Lock()
+
+
+def _group_writer(runtime: Runtime) -> GroupWriter:
+    """This runtime's writer (one per process and database)."""
+    writer: GroupWriter | None = runtime.__dict__.get("_group_writer")
+    if writer is None:
+        with _WRITER_LOCK:
+            writer = runtime.__dict__.get("_group_writer")
+            if writer is None:
+                writer = GroupWriter(
+                    runtime,
+                    existing=_collided,
+                    note_number=_note_number,
+                    notify=_notify_new,
+                    single=lambda pending: _store_one(runtime, pending),
+                )
+                runtime.__dict__["_group_writer"] = writer
+    return writer
 
 
 def _with_predicted(answer: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
-from huey.storage import SqliteStorage
+from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -165,6 +165,36 @@ class JobQueue:
             self.enqueue_failures += 1
             log.warning(
                 "no se pudo encolar %s (%s: %s); lo reencolará el barrido", doc_id, type(exc).__name__, exc
+            )
+
+    def advance_many(self, doc_ids: list[str]) -> None:
+        """Wake-ups for many documents in one write to the queue (one SQLite transaction,
+        one Redis LPUSH); the same messages ``advance`` sends. Never raises."""
+        if self.huey.immediate:
+            for doc_id in doc_ids:
+                self.advance(doc_id)
+            return
+        try:
+            messages = [self.huey.serialize_task(self._advance.s(doc_id)) for doc_id in doc_ids]
+            storage = self.huey.storage
+            if isinstance(storage, SqliteStorage):
+                with storage.db(commit=True) as cursor:
+                    cursor.executemany(
+                        "insert into task (queue, data, priority) values (?, ?, ?)",
+                        [(storage.name, storage.to_blob(message), 0) for message in messages],
+                    )
+            elif isinstance(storage, RedisStorage):
+                storage.conn.lpush(storage.queue_key, *messages)
+            else:
+                for message in messages:
+                    storage.enqueue(message, None)
+        except Exception as exc:  # the rows are the outbox: the sweeper will find them
+            self.enqueue_failures += len(doc_ids)
+            log.warning(
+                "no se pudieron encolar %d documentos (%s: %s); los reencolará el barrido",
+                len(doc_ids),
+                type(exc).__name__,
+                exc,
             )
 
     def notify(self) -> None:
