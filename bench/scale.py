@@ -710,7 +710,8 @@ def main() -> None:
         results["volume"] = suite_volume(
             backends, sizes, min(args.documents, 1000), args.concurrency, args.lines
         )
-    out = HERE / ".out"
+    # Kept in the repository: a suite not run now keeps its last figures on a fresh checkout too.
+    out = HERE / "resultados"
     out.mkdir(exist_ok=True)
     for suite in SUITES:
         if suite in results:

@@ -214,6 +214,12 @@ class _SqliteWriteLock:
         finally:
             self._mutex.release()
 
+    def close(self) -> None:
+        with self._mutex:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
+
 
 class Database:
     """The engine and a session factory."""
@@ -250,6 +256,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
 
 @contextlib.contextmanager
