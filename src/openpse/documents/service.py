@@ -99,9 +99,7 @@ def _event(
         empresa = session.get(Empresa, row.empresa_id)
     if row is None or empresa is None or not (empresa.webhook_url or (empresa.smtp and row.cliente_email)):
         return
-    notifications.record(
-        session, row, empresa, estado, to_api(row, empresa.identificacion, zona_de(empresa.pais))
-    )
+    _notify_new(session, row, empresa, estado)
 
 
 def _series_upsert(session: Session, empresa_id: int, tipo: str, serie: str, ultimo: Any) -> Any:
@@ -232,9 +230,7 @@ def register(
                 numero = _next_number(session, empresa.id, draft.tipo, draft.serie)
                 prepared = authority.prepare(draft, numero, context, now_lima().date())
                 files = _write_files(runtime, empresa, prepared)
-                por_resumen = bool(empresa.boletas_por_resumen) and (
-                    authority.summary_kind(prepared.tipo, prepared.serie) is not None
-                )
+                por_resumen = _por_resumen(authority, empresa, prepared)
                 row = _store(
                     session, empresa, draft, prepared, files, idempotency_key, enviar, por_resumen=por_resumen
                 )
@@ -327,11 +323,24 @@ def _store(
     *,
     por_resumen: bool = False,
 ) -> Comprobante:
-    row = Comprobante(**_row_values(empresa, draft, prepared, files, idempotency_key, enviar, por_resumen))
+    values = _row_values(empresa, draft, prepared, files, idempotency_key, enviar, por_resumen)
+    return _insert_row(session, values, _first_event(por_resumen), empresa)
+
+
+def _insert_row(session: Session, values: dict[str, Any], detalle: str, empresa: Empresa) -> Comprobante:
+    """A new document's row and its first event, through the ORM (one at a time)."""
+    row = Comprobante(**values)
     session.add(row)
     session.flush()
-    _event(session, row.id, None, row.estado, _first_event(por_resumen), empresa)
+    _event(session, row.id, None, row.estado, detalle, empresa)
     return row
+
+
+def _por_resumen(authority: Any, empresa: Empresa, prepared: Prepared) -> bool:
+    """Informed by a daily summary rather than sent on its own (``boletas_por_resumen``)."""
+    return bool(empresa.boletas_por_resumen) and (
+        authority.summary_kind(prepared.tipo, prepared.serie) is not None
+    )
 
 
 def _pending(
@@ -343,9 +352,7 @@ def _pending(
     idempotency_key: str | None,
     enviar: bool,
 ) -> Pending:
-    por_resumen = bool(empresa.boletas_por_resumen) and (
-        authority.summary_kind(prepared.tipo, prepared.serie) is not None
-    )
+    por_resumen = _por_resumen(authority, empresa, prepared)
     return Pending(
         empresa=empresa,
         draft=draft,
@@ -364,9 +371,11 @@ def _collided(session: Session, pending: Pending) -> Comprobante:
     return existing
 
 
-def _notify_new(session: Session, row: Comprobante, empresa: Empresa) -> None:
+def _notify_new(session: Session, row: Comprobante, empresa: Empresa, estado: str | None = None) -> None:
+    """The webhooks/e-mails ``row`` reaching ``estado`` (its own state by default) causes."""
+    estado = estado or row.estado
     notifications.record(
-        session, row, empresa, row.estado, to_api(row, empresa.identificacion, zona_de(empresa.pais))
+        session, row, empresa, estado, to_api(row, empresa.identificacion, zona_de(empresa.pais))
     )
 
 
@@ -377,10 +386,7 @@ def _store_one(runtime: Runtime, pending: Pending) -> None:
         if row is None:
             v = pending.values
             _note_number(session, v["empresa_id"], v["tipo"], v["serie"], v["numero"])
-            row = Comprobante(**v)
-            session.add(row)
-            session.flush()
-            _event(session, row.id, None, row.estado, pending.detalle, pending.empresa)
+            row = _insert_row(session, v, pending.detalle, pending.empresa)
             pending.created = True
         pending.row = row
     if pending.created and pending.queue_it and runtime.queue is not None:
